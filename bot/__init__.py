@@ -1,0 +1,1 @@
+"""Ledarforum's platform-neutral core."""

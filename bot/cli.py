@@ -1,0 +1,294 @@
+"""The ``ledarforum`` command line (see the README and CONTRACT.md for the commands).
+
+Exit codes: 0 done (also when nothing was due), 1 failed, 2 bad input or usage. Errors are one
+sentence on stderr, never a bare traceback. The platform adapters come from the composition root
+(:mod:`handlers.main`) through :class:`Adapters`, so this module stays platform-neutral.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import Core
+from bot.cycle_file import (
+    CycleFileError,
+    dump_cycle_csv,
+    dump_cycle_json,
+    dump_cycle_yaml,
+    load_cycle,
+)
+from bot.domain import CycleDocument, ForumInfo, Platform
+from bot.messages import plain_text
+from bot.services import cycles, forums
+from bot.services import export as exports
+from bot.services.publishing import Result
+from bot.storage.db import Database
+from bot.timing import ensure_aware, utcnow
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class Adapters(Protocol):
+    """What the composition root provides: the core with platform posters, and the servers."""
+
+    def open(self, settings: Settings, *, console: bool = False) -> Core:
+        """The core with every configured platform's poster registered."""
+        ...
+
+    def run(self, core: Core) -> int:
+        """Serve every configured platform (or the console forum) until stopped."""
+        ...
+
+    def console(self, core: Core, stdin: TextIO, stdout: TextIO) -> int:
+        """The console forum on *stdin* and *stdout*."""
+        ...
+
+
+class UsageError(Exception):
+    """Bad input on the command line (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = _Parser(prog="ledarforum", description="Ledarforum: a continuous leaders' forum.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("run", help="serve every configured platform (console if none)")
+    commands.add_parser("console", help="the local forum in the terminal")
+
+    post = commands.add_parser("post-theme", help="post the theme that is due")
+    post.add_argument("--forum", help="a forum's channel id or id (default: every forum)")
+    post.add_argument("--at", help="ISO 8601 moment (default now; no offset = forum local time)")
+
+    digest = commands.add_parser("digest", help="post the digest that is due")
+    digest.add_argument("--forum")
+    digest.add_argument("--at")
+    digest.add_argument("--preview", action="store_true", help="print the digest in progress")
+
+    schedule = commands.add_parser("schedule", help="the yearly cycle")
+    schedule_commands = schedule.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    validate = schedule_commands.add_parser("validate", help="check a yearly-cycle file")
+    validate.add_argument("file")
+    imported = schedule_commands.add_parser("import", help="replace a cycle from a file")
+    imported.add_argument("file")
+    imported.add_argument("--forum")
+    exported = schedule_commands.add_parser("export", help="print a cycle")
+    exported.add_argument("--forum")
+    exported.add_argument("--format", choices=["yaml", "csv", "ics", "json"], default="yaml")
+
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    db_commands.add_parser("upgrade", help="apply migrations")
+
+    export = commands.add_parser("export", help="the collected good practices")
+    export.add_argument("--forum")
+    export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
+    return parser
+
+
+def _read_cycle(path: str) -> tuple[str, str]:
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"{path}: no such file.")
+    try:
+        return file.read_text(encoding="utf-8"), file.name
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: the file is not UTF-8 text.") from exc
+
+
+def _report(path: str, error: CycleFileError, lang: str, err: TextIO) -> int:
+    for problem in error.problems:
+        print(f"{path}:{problem.line}: {problem.message('sv' if lang == 'sv' else 'en')}", file=err)
+    return EXIT_USAGE
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(
+            f"--at must be an ISO 8601 moment such as 2026-11-27T14:00, not {value!r}."
+        ) from exc
+
+
+def _forums(core: Core, ref: str | None) -> list[ForumInfo]:
+    with core.db.transaction() as session:
+        if ref is None:
+            return forums.all_forums(session)
+        forum = forums.find(session, ref)
+    if forum is None:
+        raise UsageError(f"--forum {ref}: no such forum.")
+    return [forum]
+
+
+def _moment(at: datetime | None, forum: ForumInfo) -> datetime:
+    return utcnow() if at is None else ensure_aware(at, ZoneInfo(forum.timezone))
+
+
+def _print_results(results: list[Result], out: TextIO) -> int:
+    if not results:
+        print("No forums: nothing was due.", file=out)
+        return EXIT_OK
+    for result in results:
+        line = f"forum {result.forum_id}: {result.kind} {result.key}: {result.status}"
+        print(line + (f" ({result.error})" if result.error else ""), file=out)
+    return EXIT_OK if all(result.ok for result in results) else EXIT_FAILED
+
+
+def _schedule(
+    args: argparse.Namespace, settings: Settings, adapters: Adapters, out: TextIO, err: TextIO
+) -> int:
+    if args.action == "validate":
+        text, name = _read_cycle(args.file)
+        try:
+            doc = load_cycle(text, name)
+        except CycleFileError as exc:
+            return _report(args.file, exc, settings.language, err)
+        print(f"{args.file}: OK, {len(doc.themes)} themes.", file=out)
+        return EXIT_OK
+    if args.action == "import":
+        text, name = _read_cycle(args.file)
+        try:
+            doc = load_cycle(text, name)
+        except CycleFileError as exc:
+            return _report(args.file, exc, settings.language, err)
+        core = adapters.open(settings)
+        try:
+            target = _forums(core, args.forum)[0] if args.forum else None
+            key = cycles.forum_key(target.id) if target else cycles.DEFAULT_KEY
+            with core.db.transaction() as session:
+                cycles.replace(session, key, doc, actor=f"cli:{getpass.getuser()}")
+        finally:
+            core.close()
+        print(f"{args.file}: imported {len(doc.themes)} themes into the {key} cycle.", file=out)
+        return EXIT_OK
+    core = adapters.open(settings)
+    try:
+        forum = _forums(core, args.forum)[0] if args.forum else None
+        with core.db.transaction() as session:
+            if forum is not None:
+                doc = cycles.for_forum(session, forum)
+            else:
+                doc = cycles.load(session, cycles.DEFAULT_KEY) or CycleDocument(name="")
+        if args.format == "yaml":
+            out.write(dump_cycle_yaml(doc))
+        elif args.format == "csv":
+            out.write(dump_cycle_csv(doc))
+        elif args.format == "json":
+            out.write(dump_cycle_json(doc))
+        else:
+            calendar_forum = forum or ForumInfo(
+                id=0,
+                platform=Platform.CONSOLE,
+                workspace_id="",
+                channel_id="",
+                name="",
+                language=settings.language,
+                timezone=settings.timezone,
+            )
+            out.write(
+                exports.cycle_calendar(doc, calendar_forum, utcnow(), calendar_forum.language)
+            )
+    finally:
+        core.close()
+    return EXIT_OK
+
+
+def dispatch(
+    args: argparse.Namespace,
+    settings: Settings,
+    adapters: Adapters,
+    stdin: TextIO,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Run one parsed command."""
+    if args.command == "schedule":
+        return _schedule(args, settings, adapters, out, err)
+    if args.command == "db":
+        Database.connect(settings.database_url).dispose()
+        print("The database is up to date.", file=out)
+        return EXIT_OK
+    if args.command == "console":
+        core = adapters.open(settings, console=True)
+        try:
+            return adapters.console(core, stdin, out)
+        finally:
+            core.close()
+    if args.command == "run":
+        core = adapters.open(
+            settings, console=not (settings.slack_configured or settings.teams_configured)
+        )
+        try:
+            return adapters.run(core)
+        finally:
+            core.close()
+    at = _parse_at(getattr(args, "at", None))
+    core = adapters.open(settings)
+    try:
+        targets = _forums(core, args.forum)
+        if args.command == "post-theme":
+            results = [core.publisher.post_theme(f, _moment(at, f)) for f in targets]
+            return _print_results(results, out)
+        if args.command == "digest":
+            if args.preview:
+                for forum in targets:
+                    message = core.dialogue.preview_digest(
+                        forum, _moment(at, forum), forum.language
+                    )
+                    print(f"# forum {forum.id} ({forum.channel_id})", file=out)
+                    print(plain_text(message), file=out)
+                if not targets:
+                    print("No forums: nothing to preview.", file=out)
+                return EXIT_OK
+            results = [core.publisher.post_digest(f, _moment(at, f)) for f in targets]
+            return _print_results(results, out)
+        with core.db.transaction() as session:  # export
+            items = exports.rows(session, [forum.id for forum in targets])
+        if args.format == "csv":
+            out.write(exports.as_csv(items))
+        elif args.format == "json":
+            out.write(exports.as_json(items))
+        else:
+            out.write(exports.as_markdown(items, settings.language))
+        return EXIT_OK
+    finally:
+        core.close()
+
+
+def main(argv: Sequence[str] | None, adapters: Adapters) -> int:
+    """Parse *argv*, load settings and run the command; returns the exit code."""
+    stdin, out, err = sys.stdin, sys.stdout, sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        settings = load_settings()
+        return dispatch(args, settings, adapters, stdin, out, err)
+    except UsageError as exc:
+        print(f"ledarforum: {exc}", file=err)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"ledarforum: configuration: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception as exc:
+        log.debug("command failed", exc_info=True)
+        print(f"ledarforum: failed: {type(exc).__name__}: {exc}".splitlines()[0], file=err)
+        return EXIT_FAILED

@@ -1,0 +1,134 @@
+"""The one command parser every adapter uses: Swedish and English words, case-insensitive."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from dataclasses import dataclass
+
+
+class Verb(enum.StrEnum):
+    """What a person asked for."""
+
+    HELP = "help"
+    THEME = "theme"
+    YEAR = "year"
+    SHARE = "share"
+    DIGEST = "digest"
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    LANGUAGE = "language"
+    MY_DATA = "my-data"
+    FORGET_ME = "forget-me"
+    ADMIN = "admin"
+
+
+class AdminVerb(enum.StrEnum):
+    """What an organiser asked for after ``admin``."""
+
+    HELP = "help"
+    SETUP = "setup"
+    POST_THEME = "post-theme"
+    DIGEST = "digest"
+    SCHEDULE = "schedule"
+    STATS = "stats"
+    ORGANISERS = "organisers"
+
+
+# Each word in Swedish, English and the spellings people type without å, ä, ö.
+_VERBS: dict[str, Verb] = {
+    "hjälp": Verb.HELP,
+    "hjalp": Verb.HELP,
+    "help": Verb.HELP,
+    "?": Verb.HELP,
+    "tema": Verb.THEME,
+    "theme": Verb.THEME,
+    "årscykel": Verb.YEAR,
+    "arscykel": Verb.YEAR,
+    "year": Verb.YEAR,
+    "dela": Verb.SHARE,
+    "share": Verb.SHARE,
+    "sammanfattning": Verb.DIGEST,
+    "digest": Verb.DIGEST,
+    "prenumerera": Verb.SUBSCRIBE,
+    "subscribe": Verb.SUBSCRIBE,
+    "avsluta": Verb.UNSUBSCRIBE,
+    "unsubscribe": Verb.UNSUBSCRIBE,
+    "språk": Verb.LANGUAGE,
+    "sprak": Verb.LANGUAGE,
+    "language": Verb.LANGUAGE,
+    "mina-data": Verb.MY_DATA,
+    "my-data": Verb.MY_DATA,
+    "glöm-mig": Verb.FORGET_ME,
+    "glom-mig": Verb.FORGET_ME,
+    "forget-me": Verb.FORGET_ME,
+    "admin": Verb.ADMIN,
+}
+
+_ADMIN_VERBS: dict[str, AdminVerb] = {
+    "hjälp": AdminVerb.HELP,
+    "hjalp": AdminVerb.HELP,
+    "help": AdminVerb.HELP,
+    "setup": AdminVerb.SETUP,
+    "starta": AdminVerb.SETUP,
+    "post-theme": AdminVerb.POST_THEME,
+    "posta-tema": AdminVerb.POST_THEME,
+    "digest": AdminVerb.DIGEST,
+    "sammanfattning": AdminVerb.DIGEST,
+    "schedule": AdminVerb.SCHEDULE,
+    "årscykel": AdminVerb.SCHEDULE,
+    "arscykel": AdminVerb.SCHEDULE,
+    "stats": AdminVerb.STATS,
+    "statistik": AdminVerb.STATS,
+    "organisers": AdminVerb.ORGANISERS,
+    "organizers": AdminVerb.ORGANISERS,
+    "organisatörer": AdminVerb.ORGANISERS,
+    "organisatorer": AdminVerb.ORGANISERS,
+}
+
+MAX_COMMAND_CHARS = 12_000
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command. ``unknown`` holds the word we did not recognise (answered with help)."""
+
+    verb: Verb
+    rest: str = ""
+    admin: AdminVerb | None = None
+    unknown: str | None = None
+
+
+def _clean(text: str) -> str:
+    # NFC so "å" typed as a + ring matches; drop control characters except newlines and tabs.
+    text = unicodedata.normalize("NFC", text)
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def _split(text: str) -> tuple[str, str]:
+    parts = text.strip().split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return parts[0].casefold(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def parse(text: str) -> Command:
+    """Parse what follows ``/ledarforum`` (or an @mention): never raises."""
+    text = _clean(text or "")[:MAX_COMMAND_CHARS]
+    word, rest = _split(text)
+    if word.startswith("/"):  # the console and Teams may include the command itself
+        word, rest = _split(rest)
+    if not word:
+        return Command(Verb.HELP)
+    verb = _VERBS.get(word)
+    if verb is None:
+        return Command(Verb.HELP, unknown=word[:50])
+    if verb is not Verb.ADMIN:
+        return Command(verb, rest)
+    sub, sub_rest = _split(rest)
+    if not sub:
+        return Command(Verb.ADMIN, admin=AdminVerb.HELP)
+    admin = _ADMIN_VERBS.get(sub)
+    if admin is None:
+        return Command(Verb.ADMIN, rest=sub_rest, admin=AdminVerb.HELP, unknown=sub[:50])
+    return Command(Verb.ADMIN, rest=sub_rest, admin=admin)

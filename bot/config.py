@@ -1,0 +1,197 @@
+"""Settings: read once at start from the environment (and a ``.env`` file), validated, typed.
+
+A missing or malformed value raises :class:`ConfigError` with one sentence naming the variable.
+Nothing here talks to the network: platform credentials are checked when first used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.domain import Language, is_language
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the process is configured with (see the README's configuration table)."""
+
+    database_url: str = "sqlite:///ledarforum.db"
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_state_secret: str | None = field(default=None, repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    teams_client_id: str | None = None
+    teams_client_secret: str | None = field(default=None, repr=False)
+    teams_tenant_id: str | None = None
+    teams_allow_unauthenticated: bool = False
+    channels: tuple[str, ...] = ()
+    organisers: tuple[str, ...] = ()
+    schedule_file: Path | None = None
+    timezone: str = "Europe/Stockholm"
+    language: Language = "sv"
+    host: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every interface
+    port: int = 3000
+    log_level: str = "INFO"
+    log_format: str = "text"
+
+    @property
+    def slack_configured(self) -> bool:
+        """True when any Slack transport is configured."""
+        return bool(self.slack_app_token or self.slack_signing_secret)
+
+    @property
+    def slack_oauth(self) -> bool:
+        """True when OAuth install to many workspaces is configured."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def teams_configured(self) -> bool:
+        """True when the Teams endpoint should be served."""
+        return bool(self.teams_client_id or self.teams_allow_unauthenticated)
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so log filters can make sure none is ever printed."""
+        values = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.slack_client_secret,
+            self.slack_state_secret,
+            self.teams_client_secret,
+        )
+        return [value for value in values if value]
+
+
+def _text(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name) or ""
+    items = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for item in items:
+        if not item.replace("-", "").replace("_", "").replace(":", "").isalnum():
+            raise ConfigError(f"{name} must be a comma-separated list of ids; {item!r} is not one.")
+    return items
+
+
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _text(env, name) or default
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"{name} must be an IANA time zone such as Europe/Stockholm, not {value!r}."
+        ) from exc
+    return value
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    value = _text(env, "DATABASE_URL") or Settings.database_url
+    if "://" not in value:
+        raise ConfigError(
+            "DATABASE_URL must be an SQLAlchemy URL such as sqlite:///ledarforum.db "
+            "or postgresql+psycopg://user@host/db."
+        )
+    scheme = value.split("://", 1)[0]
+    if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+        raise ConfigError(f"DATABASE_URL must use sqlite or postgresql, not {scheme!r}.")
+    if scheme in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        # We ship psycopg 3: point the common spellings at it rather than at a missing driver.
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = _text(env, "PORT") or "3000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT must be a port number between 1 and 65535, not {raw!r}.")
+    return int(raw)
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _text(env, name) or default
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}.")
+    return value if value.endswith("/") else value + "/"
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build and validate settings from a mapping of variables (the environment)."""
+    language = (_text(env, "LEDARFORUM_LANGUAGE") or "sv").lower()
+    if not is_language(language):
+        raise ConfigError(f"LEDARFORUM_LANGUAGE must be sv or en, not {language!r}.")
+    log_level = (_text(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}.")
+    log_format = (_text(env, "LOG_FORMAT") or "text").lower()
+    if log_format not in {"text", "json"}:
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}.")
+    schedule = _text(env, "LEDARFORUM_SCHEDULE")
+    if schedule is not None and not Path(schedule).is_file():
+        raise ConfigError(f"LEDARFORUM_SCHEDULE names a file that does not exist: {schedule}.")
+    client_id = _text(env, "SLACK_CLIENT_ID")
+    client_secret = _text(env, "SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} must be set too when OAuth is configured.")
+    return Settings(
+        database_url=_database_url(env),
+        slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
+        slack_app_token=_text(env, "SLACK_APP_TOKEN"),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_state_secret=_text(env, "SLACK_STATE_SECRET"),
+        slack_api_url=_url(env, "SLACK_API_URL", Settings.slack_api_url),
+        teams_client_id=_text(env, "TEAMS_CLIENT_ID"),
+        teams_client_secret=_text(env, "TEAMS_CLIENT_SECRET"),
+        teams_tenant_id=_text(env, "TEAMS_TENANT_ID"),
+        teams_allow_unauthenticated=_bool(env, "TEAMS_ALLOW_UNAUTHENTICATED"),
+        channels=_list(env, "LEDARFORUM_CHANNELS"),
+        organisers=_list(env, "LEDARFORUM_ORGANISERS"),
+        schedule_file=Path(schedule) if schedule else None,
+        timezone=_timezone(env, "LEDARFORUM_TIMEZONE", Settings.timezone),
+        language=language,
+        host=_text(env, "HOST") or Settings.host,
+        port=_port(env),
+        log_level=log_level,
+        log_format=log_format,
+    )
+
+
+def load_settings(env_file: str | Path = ".env") -> Settings:
+    """Settings from the process environment, with a ``.env`` file filling in what is unset."""
+    merged = {key: value for key, value in dotenv_values(env_file).items() if value is not None}
+    merged.update(os.environ)
+    return settings_from(merged)

@@ -1,0 +1,387 @@
+"""The conversation with a person: parsed commands and shares in, neutral replies out.
+
+Every adapter calls this one place, so Slack, Teams and the console answer alike. Organiser
+checks happen here, on the server, for every admin command (adapters may check earlier too).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.commands import AdminVerb, Command, Verb, parse
+from bot.domain import ForumInfo, Language, Platform, Source, is_language
+from bot.i18n import month_name, t
+from bot.messages import Actions, Bullets, Button, FileAttachment, Header, Message, Paragraph, Reply
+from bot.posts import (
+    admin_help,
+    current_theme,
+    digest_post,
+    error,
+    help_message,
+    info,
+    share_confirmation,
+    year_overview,
+)
+from bot.services import (
+    contributions,
+    cycles,
+    forums,
+    organisers,
+    preferences,
+    privacy,
+    stats,
+    subscriptions,
+)
+from bot.services import digest as digests
+from bot.services.contributions import ContributionError, NewContribution
+from bot.services.publishing import Publisher, Result
+from bot.storage.db import Database
+from bot.timing import Period, digest_moment_at_or_before, utcnow
+
+FORGET_CONFIRM = "forget_confirm"
+_CONFIRM_WORDS = {"bekräfta", "bekrafta", "confirm", "ja", "yes"}
+_USER_REF = re.compile(r"^<?@?([A-Za-z0-9_:.\-]{2,128})(?:\|[^>]*)?>?$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person talking to the bot."""
+
+    platform: Platform
+    workspace_id: str
+    user_id: str
+    name: str
+
+    @property
+    def ref(self) -> str:
+        """How the audit log names them."""
+        return f"{self.platform.value}:{self.workspace_id}:{self.user_id}"
+
+
+def user_ref(text: str) -> str | None:
+    """A user id from a mention (``<@U123|name>``, ``@U123``, ``U123``)."""
+    match = _USER_REF.match(text.strip())
+    return match.group(1) if match else None
+
+
+class Dialogue:
+    """Answers commands and records shares for every adapter."""
+
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        *,
+        configured_organisers: tuple[str, ...] = (),
+        default_language: Language = "sv",
+        default_timezone: str = "Europe/Stockholm",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.configured_organisers = configured_organisers
+        self.default_language = default_language
+        self.default_timezone = default_timezone
+        self.clock = clock
+
+    # -- who and where -------------------------------------------------------------------------
+
+    def language_for(self, actor: Actor, forum: ForumInfo | None) -> Language:
+        """The language of private answers: the person's choice, else the forum's."""
+        with self.db.transaction() as session:
+            chosen = preferences.language_of(
+                session, actor.platform.value, actor.workspace_id, actor.user_id
+            )
+        return chosen or (forum.language if forum else self.default_language)
+
+    def is_organiser(self, actor: Actor, forum: ForumInfo | None) -> bool:
+        """True when *actor* may administer *forum* (or every forum, for None)."""
+        with self.db.transaction() as session:
+            return organisers.is_organiser(
+                session,
+                actor.platform.value,
+                actor.workspace_id,
+                actor.user_id,
+                forum.id if forum else None,
+                self.configured_organisers,
+            )
+
+    def forum_for(self, actor: Actor, channel_id: str) -> ForumInfo | None:
+        """The forum of a channel, else the workspace's first forum (commands from elsewhere)."""
+        with self.db.transaction() as session:
+            forum = forums.by_channel(session, actor.platform, actor.workspace_id, channel_id)
+            if forum is not None:
+                return forum
+            for candidate in forums.all_forums(session, actor.platform):
+                if candidate.workspace_id == actor.workspace_id:
+                    return candidate
+        return None
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def handle_text(
+        self, actor: Actor, channel_id: str, text: str, *, message_id: str | None = None
+    ) -> Reply:
+        """Parse and answer what a person wrote after ``/ledarforum`` or an @mention."""
+        return self.handle(actor, channel_id, parse(text), message_id=message_id)
+
+    def handle(
+        self, actor: Actor, channel_id: str, command: Command, *, message_id: str | None = None
+    ) -> Reply:
+        """Answer a parsed command."""
+        forum = self.forum_for(actor, channel_id)
+        lang = self.language_for(actor, forum)
+        verb = command.verb
+        if verb is Verb.HELP:
+            organiser = self.is_organiser(actor, forum)
+            return Reply([help_message(lang, organiser=organiser, unknown=command.unknown)])
+        if verb is Verb.LANGUAGE:
+            return self._language(actor, command.rest)
+        if verb is Verb.MY_DATA:
+            return self._my_data(actor, lang)
+        if verb is Verb.FORGET_ME:
+            return self.forget_me(actor, lang, confirmed=command.rest.casefold() in _CONFIRM_WORDS)
+        if verb is Verb.ADMIN:
+            return self._admin(actor, channel_id, forum, lang, command)
+        if forum is None:
+            return Reply([error(lang, "forum.none")])
+        if verb is Verb.THEME:
+            with self.db.transaction() as session:
+                current = cycles.current(session, forum, self.clock())
+            return Reply([current_theme(current.period, current.theme, lang)])
+        if verb is Verb.YEAR:
+            with self.db.transaction() as session:
+                current = cycles.current(session, forum, self.clock())
+                doc = cycles.for_forum(session, forum)
+            return Reply([year_overview(doc, current.period, lang)])
+        if verb is Verb.SHARE:
+            if not command.rest:
+                return Reply(open_form=True)
+            return self.share(
+                actor,
+                forum,
+                command.rest,
+                Source.SHARE_COMMAND,
+                message_id=message_id or f"share:{uuid.uuid4().hex}",
+                created_at=self.clock(),
+            )
+        if verb is Verb.DIGEST:
+            return Reply([self.preview_digest(forum, self.clock(), lang)])
+        if verb is Verb.SUBSCRIBE:
+            with self.db.transaction() as session:
+                new = subscriptions.subscribe(session, forum.id, actor.user_id)
+            return Reply([info(lang, "subscribe.done" if new else "subscribe.already")])
+        with self.db.transaction() as session:  # Verb.UNSUBSCRIBE
+            was = subscriptions.unsubscribe(session, forum.id, actor.user_id)
+        return Reply([info(lang, "unsubscribe.done" if was else "unsubscribe.not")])
+
+    def preview_digest(self, forum: ForumInfo, at: datetime, lang: Language) -> Message:
+        """The digest in progress: contributions since the latest digest moment up to *at*."""
+        start = digest_moment_at_or_before(at, forums.moments(forum))
+        with self.db.transaction() as session:
+            digest = digests.load(session, forum.id, start, at)
+        return digest_post(forum, digest, lang, preview=True)
+
+    def _language(self, actor: Actor, rest: str) -> Reply:
+        choice = rest.strip().casefold()[:2]
+        if not is_language(choice):
+            lang = self.language_for(actor, None)
+            return Reply([error(lang, "language.usage")])
+        with self.db.transaction() as session:
+            preferences.set_language(
+                session, actor.platform.value, actor.workspace_id, actor.user_id, choice
+            )
+        return Reply([info(choice, "language.done")])
+
+    # -- sharing -------------------------------------------------------------------------------
+
+    def share(
+        self,
+        actor: Actor,
+        forum: ForumInfo,
+        text: str,
+        source: Source,
+        *,
+        message_id: str,
+        created_at: datetime,
+        permalink: str | None = None,
+        anonymous: bool = False,
+        period: Period | None = None,
+        author_id: str | None = None,
+        author_name: str | None = None,
+        channel_id: str | None = None,
+    ) -> Reply:
+        """Store a good practice once and thank the person who shared it (privately)."""
+        lang = self.language_for(actor, forum)
+        new = NewContribution(
+            author_id=author_id or actor.user_id,
+            author_name=author_name or actor.name,
+            text=text,
+            source=source,
+            channel_id=channel_id or forum.channel_id,
+            source_message_id=message_id,
+            created_at=created_at,
+            permalink=permalink,
+            anonymous=anonymous,
+            period=period,
+        )
+        try:
+            with self.db.transaction() as session:
+                recorded = contributions.record(session, forum, new)
+                theme = cycles.for_forum(session, forum).theme_for(recorded.period.month)
+        except ContributionError as exc:
+            return Reply([error(lang, exc.key, **exc.params)])
+        title = theme.title.get(lang) if theme else None
+        return Reply([share_confirmation(lang, recorded.id, title, created=recorded.created)])
+
+    def undo(self, actor: Actor, contribution_id: int, forum: ForumInfo | None = None) -> Reply:
+        """Remove a contribution on its author's request."""
+        lang = self.language_for(actor, forum)
+        with self.db.transaction() as session:
+            removed = contributions.undo(session, contribution_id, actor.user_id)
+        return Reply([info(lang, "share.undone" if removed else "share.undo_missing")])
+
+    # -- privacy -------------------------------------------------------------------------------
+
+    def _my_data(self, actor: Actor, lang: Language) -> Reply:
+        with self.db.transaction() as session:
+            data = privacy.collect(session, actor.platform.value, actor.workspace_id, actor.user_id)
+        files = [
+            FileAttachment("ledarforum-my-data.json", privacy.as_json(data), t(lang, "data.title")),
+            FileAttachment("ledarforum-my-data.txt", privacy.as_text(data), t(lang, "data.title")),
+        ]
+        count = len(data["contributions"])
+        return Reply([info(lang, "data.ready", count=count)], files=files)
+
+    def forget_me(self, actor: Actor, lang: Language, *, confirmed: bool) -> Reply:
+        """Ask for confirmation, or erase everything stored about the person."""
+        if not confirmed:
+            text = t(lang, "forget.confirm")
+            button = Button(FORGET_CONFIRM, t(lang, "forget.button"), "yes", primary=True)
+            return Reply([Message("confirm", text, (Paragraph(text), Actions((button,))))])
+        with self.db.transaction() as session:
+            removed = privacy.forget(
+                session, actor.platform.value, actor.workspace_id, actor.user_id
+            )
+        return Reply([info(lang, "forget.done", count=removed["contributions"])])
+
+    # -- organisers ----------------------------------------------------------------------------
+
+    def _admin(
+        self,
+        actor: Actor,
+        channel_id: str,
+        forum: ForumInfo | None,
+        lang: Language,
+        command: Command,
+    ) -> Reply:
+        admin = command.admin or AdminVerb.HELP
+        here = forum if forum is not None and forum.channel_id == channel_id else None
+        if admin is AdminVerb.SETUP:
+            if not self.is_organiser(actor, here):
+                return Reply([error(lang, "admin.denied")])
+            return self.setup(actor, channel_id, lang)
+        if not self.is_organiser(actor, forum):
+            return Reply([error(lang, "admin.denied")])
+        if admin is AdminVerb.HELP:
+            return Reply([admin_help(lang, command.unknown)])
+        if forum is None:
+            return Reply([error(lang, "forum.none")])
+        now = self.clock()
+        if admin is AdminVerb.POST_THEME:
+            return Reply([self._outcome(lang, self.publisher.post_theme(forum, now))])
+        if admin is AdminVerb.DIGEST:
+            return Reply([self._outcome(lang, self.publisher.post_digest(forum, now))])
+        if admin is AdminVerb.SCHEDULE:
+            with self.db.transaction() as session:
+                current = cycles.current(session, forum, now)
+                doc = cycles.for_forum(session, forum)
+            return Reply([year_overview(doc, current.period, lang), info(lang, "admin.schedule")])
+        if admin is AdminVerb.STATS:
+            return Reply([self._stats(forum, lang)])
+        return self._organisers(actor, forum, lang, command.rest)
+
+    def setup(self, actor: Actor, channel_id: str, lang: Language) -> Reply:
+        """Make a channel a forum and its creator an organiser of it."""
+        with self.db.transaction() as session:
+            forum, created = forums.ensure_forum(
+                session,
+                actor.platform,
+                actor.workspace_id,
+                channel_id,
+                language=lang,
+                timezone=self.default_timezone,
+                actor=actor.ref,
+            )
+            organisers.add(
+                session,
+                actor.platform.value,
+                actor.workspace_id,
+                actor.user_id,
+                forum.id,
+                actor=actor.ref,
+            )
+        return Reply([info(lang, "admin.setup.done" if created else "admin.setup.already")])
+
+    def _organisers(self, actor: Actor, forum: ForumInfo, lang: Language, rest: str) -> Reply:
+        parts = rest.split()
+        action = parts[0].casefold() if parts else ""
+        target = user_ref(parts[1]) if len(parts) == 2 else None
+        if action not in {"add", "lägg-till", "remove", "ta-bort"} or target is None:
+            with self.db.transaction() as session:
+                people = organisers.of_forum(
+                    session, actor.platform.value, actor.workspace_id, forum.id
+                )
+            listing = ", ".join(people) or "-"
+            return Reply([info(lang, "admin.organisers.usage", people=listing)])
+        with self.db.transaction() as session:
+            if action in {"add", "lägg-till"}:
+                organisers.add(
+                    session,
+                    actor.platform.value,
+                    actor.workspace_id,
+                    target,
+                    forum.id,
+                    actor=actor.ref,
+                )
+                key = "admin.organisers.added"
+            else:
+                organisers.remove(
+                    session,
+                    actor.platform.value,
+                    actor.workspace_id,
+                    target,
+                    forum.id,
+                    actor=actor.ref,
+                )
+                key = "admin.organisers.removed"
+        return Reply([info(lang, key, user=target)])
+
+    def _stats(self, forum: ForumInfo, lang: Language) -> Message:
+        with self.db.transaction() as session:
+            overview = stats.forum_stats(session, forum.id)
+        items = tuple(
+            t(
+                lang,
+                "admin.stats.line",
+                month=month_name(lang, Period.parse(p.period).month),
+                year=Period.parse(p.period).year,
+                count=p.contributions,
+                people=p.contributors,
+            )
+            for p in overview.periods
+        )
+        summary = t(lang, "admin.stats.summary", total=overview.total, subs=overview.subscribers)
+        return Message(
+            "stats",
+            summary,
+            (Header(t(lang, "admin.stats.header")), Paragraph(summary), Bullets(items)),
+        )
+
+    @staticmethod
+    def _outcome(lang: Language, result: Result) -> Message:
+        return info(lang, f"publish.{result.kind}.{result.status}", key=result.key)

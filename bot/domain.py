@@ -1,0 +1,106 @@
+"""Platform-neutral domain types shared by services, adapters and the cycle file."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal, TypeGuard, get_args
+
+Language = Literal["sv", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+
+
+def is_language(value: str) -> TypeGuard[Language]:
+    """True when *value* is a supported language code."""
+    return value in LANGUAGES
+
+
+class Platform(enum.StrEnum):
+    """Where a forum lives."""
+
+    CONSOLE = "console"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class Source(enum.StrEnum):
+    """How a good practice reached us."""
+
+    THREAD_REPLY = "thread_reply"
+    SHARE_COMMAND = "share_command"
+    FORM = "form"
+    REACTION = "reaction"
+    MESSAGE_SHORTCUT = "message_shortcut"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A text in Swedish and English."""
+
+    sv: str
+    en: str
+
+    def get(self, lang: Language) -> str:
+        """The text in *lang*, falling back to the other language if that one is empty."""
+        primary = self.sv if lang == "sv" else self.en
+        return primary or self.en or self.sv
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link shown with a theme."""
+
+    title: Bilingual
+    url: str
+
+
+@dataclass(frozen=True)
+class ThemeContent:
+    """One month's theme of a yearly cycle (month 1 = January)."""
+
+    month: int
+    title: Bilingual
+    why_now: Bilingual
+    questions: tuple[Bilingual, ...]
+    delivery: Bilingual | None = None
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class CycleDocument:
+    """A whole yearly cycle: months without an entry have no theme (no post)."""
+
+    name: str
+    themes: dict[int, ThemeContent] = field(default_factory=dict)
+
+    def theme_for(self, month: int) -> ThemeContent | None:
+        """The theme of *month*, or None for a themeless month."""
+        return self.themes.get(month)
+
+
+MIN_QUESTIONS = 2
+MAX_QUESTIONS = 5
+
+
+@dataclass(frozen=True)
+class ForumInfo:
+    """A snapshot of a forum that services and adapters pass around (no database session)."""
+
+    id: int
+    platform: Platform
+    workspace_id: str
+    channel_id: str
+    name: str
+    language: Language
+    timezone: str
+    theme_time: str = "09:00"
+    digest_weekday: int = 4
+    digest_time: str = "14:00"
+    reaction: str = "bulb"
+    empty_digest_note: bool = False
+    reminder_threshold: int | None = None
+    reminder_after_days: int = 10
+    preview_days: int | None = None
+    retention_years: int | None = None
+    conversation_ref: dict[str, object] | None = None

@@ -1,0 +1,229 @@
+"""The core's posts as neutral messages: theme post, digest, help, year, confirmations."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
+from bot.i18n import long_date, month_name, t
+from bot.messages import (
+    Actions,
+    Bullets,
+    Button,
+    Divider,
+    Element,
+    Entry,
+    Header,
+    LinkItem,
+    Links,
+    Message,
+    Note,
+    Paragraph,
+)
+from bot.services.digest import Digest
+from bot.timing import Period
+
+THEME_EVENT = "ledarforum_theme_post"
+DIGEST_EVENT = "ledarforum_digest"
+SHARE_OPEN = "share_open"
+SHARE_UNDO = "share_undo"
+
+
+def theme_marker(forum_id: int, period: Period) -> str:
+    """The tag that identifies a forum's theme post of a period on the platform."""
+    return f"theme:{forum_id}:{period.key}"
+
+
+def digest_marker(forum_id: int, moment_key: str) -> str:
+    """The tag that identifies a forum's digest of a moment on the platform."""
+    return f"digest:{forum_id}:{moment_key}"
+
+
+def theme_elements(theme: ThemeContent, lang: Language) -> list[Element]:
+    """The body of a theme: why now, the questions, the delivery and the links."""
+    elements: list[Element] = [Paragraph(theme.why_now.get(lang))]
+    elements.append(
+        Bullets(tuple(q.get(lang) for q in theme.questions), title=t(lang, "theme.questions"))
+    )
+    if theme.delivery:
+        elements.append(Paragraph(t(lang, "theme.delivery", delivery=theme.delivery.get(lang))))
+    if theme.links:
+        elements.append(
+            Links(tuple(LinkItem(link.title.get(lang), link.url) for link in theme.links))
+        )
+    return elements
+
+
+def theme_post(forum: ForumInfo, period: Period, theme: ThemeContent) -> Message:
+    """The monthly theme post for a forum's channel."""
+    lang = forum.language
+    title = theme.title.get(lang)
+    month = month_name(lang, period.month)
+    elements: list[Element] = [Header(t(lang, "theme.header", month=month, title=title))]
+    elements += theme_elements(theme, lang)
+    elements.append(
+        Actions((Button(SHARE_OPEN, t(lang, "theme.share_button"), period.key, primary=True),))
+    )
+    elements.append(Note(t(lang, "theme.how_to")))
+    return Message(
+        kind="theme",
+        fallback=t(lang, "theme.fallback", month=month, title=title),
+        elements=tuple(elements),
+        metadata={
+            "event_type": THEME_EVENT,
+            "event_payload": {
+                "forum_id": forum.id,
+                "period": period.key,
+                "marker": theme_marker(forum.id, period),
+            },
+        },
+    )
+
+
+def current_theme(period: Period, theme: ThemeContent | None, lang: Language) -> Message:
+    """The current theme, answered privately (``tema``)."""
+    month = month_name(lang, period.month)
+    if theme is None:
+        return info(lang, "theme.none", month=month)
+    elements: list[Element] = [
+        Header(t(lang, "theme.header", month=month, title=theme.title.get(lang)))
+    ]
+    elements += theme_elements(theme, lang)
+    elements.append(Note(t(lang, "theme.how_to")))
+    return Message(
+        "theme",
+        t(lang, "theme.fallback", month=month, title=theme.title.get(lang)),
+        tuple(elements),
+    )
+
+
+def digest_post(
+    forum: ForumInfo, digest: Digest, lang: Language, *, preview: bool = False
+) -> Message:
+    """The weekly digest (or its preview) as one neutral message; adapters split it."""
+    zone = ZoneInfo(forum.timezone)
+    start = long_date(lang, digest.start.astimezone(zone))
+    end = long_date(lang, digest.end.astimezone(zone))
+    header_key = "digest.preview_header" if preview else "digest.header"
+    elements: list[Element] = [Header(t(lang, header_key))]
+    if digest.is_empty:
+        elements.append(Paragraph(t(lang, "digest.empty", start=start, end=end)))
+    else:
+        elements.append(Note(t(lang, "digest.summary", count=digest.total, start=start, end=end)))
+    for group in digest.groups:
+        month = month_name(lang, group.period.month)
+        title = group.title.get(lang) if group.title else t(lang, "digest.no_theme")
+        elements.append(Divider())
+        elements.append(
+            Header(
+                t(lang, "digest.group", month=month, title=title, count=len(group.items)), level=2
+            )
+        )
+        for item in group.items:
+            elements.append(
+                Entry(
+                    author=item.author or t(lang, "digest.anonymous"),
+                    text=item.excerpt,
+                    link=item.link,
+                    when=long_date(lang, item.created_at.astimezone(zone)),
+                )
+            )
+    fallback = t(lang, "digest.fallback", count=digest.total, end=end)
+    return Message(
+        kind="digest_preview" if preview else "digest",
+        fallback=fallback,
+        elements=tuple(elements),
+        metadata={
+            "event_type": DIGEST_EVENT,
+            "event_payload": {
+                "forum_id": forum.id,
+                "moment": digest.end.isoformat(),
+                "marker": digest_marker(forum.id, digest.end.isoformat()),
+            },
+        },
+    )
+
+
+def help_message(lang: Language, *, organiser: bool, unknown: str | None = None) -> Message:
+    """What the bot does and how to take part; organisers also see the admin commands."""
+    elements: list[Element] = [Header(t(lang, "help.header"))]
+    if unknown:
+        elements.append(Paragraph(t(lang, "help.unknown", word=unknown), user=True))
+    elements.append(Paragraph(t(lang, "help.intro")))
+    commands = [
+        t(lang, "help.cmd.theme"),
+        t(lang, "help.cmd.year"),
+        t(lang, "help.cmd.share"),
+        t(lang, "help.cmd.digest"),
+        t(lang, "help.cmd.subscribe"),
+        t(lang, "help.cmd.language"),
+        t(lang, "help.cmd.my_data"),
+        t(lang, "help.cmd.forget_me"),
+    ]
+    elements.append(Bullets(tuple(commands), title=t(lang, "help.commands")))
+    if organiser:
+        elements.append(Bullets((t(lang, "help.admin_commands"),), title=t(lang, "help.admin")))
+    return Message("help", t(lang, "help.header"), tuple(elements))
+
+
+def admin_help(lang: Language, unknown: str | None = None) -> Message:
+    """The organisers' commands."""
+    elements: list[Element] = [Header(t(lang, "admin.help.header"))]
+    if unknown:
+        elements.append(Paragraph(t(lang, "help.unknown", word=unknown), user=True))
+    elements.append(
+        Bullets(
+            tuple(
+                t(lang, f"admin.help.{name}")
+                for name in ("setup", "post_theme", "digest", "schedule", "stats", "organisers")
+            )
+        )
+    )
+    return Message("help", t(lang, "admin.help.header"), tuple(elements))
+
+
+def year_overview(doc: CycleDocument, current: Period, lang: Language) -> Message:
+    """The year's themes at a glance, the current month marked."""
+    items = []
+    for month in range(1, 13):
+        theme = doc.theme_for(month)
+        name = month_name(lang, month).capitalize()
+        title = theme.title.get(lang) if theme else t(lang, "year.no_theme")
+        marker = " ◀" if month == current.month else ""
+        items.append(f"{name}: {title}{marker}")
+    return Message(
+        "year",
+        t(lang, "year.header"),
+        (Header(t(lang, "year.header")), Bullets(tuple(items))),
+    )
+
+
+def info(lang: Language, name: str, /, **params: object) -> Message:
+    """A one-line private answer."""
+    text = t(lang, name, **params)
+    return Message("info", text, (Paragraph(text),))
+
+
+def error(lang: Language, name: str, /, **params: object) -> Message:
+    """A one-line private error."""
+    text = t(lang, name, **params)
+    return Message("error", text, (Paragraph(text),))
+
+
+def share_confirmation(
+    lang: Language, contribution_id: int, theme_title: str | None, *, created: bool
+) -> Message:
+    """The private thank-you after a good practice was stored, with a way to undo."""
+    if not created:
+        return info(lang, "share.already")
+    text = (
+        t(lang, "share.thanks_theme", title=theme_title) if theme_title else t(lang, "share.thanks")
+    )
+    return Message(
+        "confirmation",
+        text,
+        (
+            Paragraph(text),
+            Actions((Button(SHARE_UNDO, t(lang, "share.undo"), str(contribution_id)),)),
+        ),
+    )

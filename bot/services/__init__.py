@@ -1,0 +1,1 @@
+"""Services: one module per capability, free of platform code; each takes its session."""

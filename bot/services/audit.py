@@ -1,0 +1,33 @@
+"""The audit log: every change to a cycle or a forum, with who, when, before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import AuditEntry
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    before: Any = None,
+    after: Any = None,
+    forum_id: int | None = None,
+) -> None:
+    """Write one audit entry in the caller's transaction (so it commits with the change)."""
+    session.add(
+        AuditEntry(
+            actor=actor, action=action, target=target, before=before, after=after, forum_id=forum_id
+        )
+    )
+
+
+def recent(session: Session, limit: int = 50) -> list[AuditEntry]:
+    """The latest entries, newest first."""
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

@@ -1,0 +1,177 @@
+"""Good practices: recorded once per source message, following edits and deletions."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain import ForumInfo, Source
+from bot.services import cycles
+from bot.services.forums import moments
+from bot.services.sql import insert_ignore
+from bot.storage.models import Contribution
+from bot.timing import Period, period_at, utcnow
+
+MAX_TEXT_CHARS = 10_000
+MAX_NAME_CHARS = 200
+
+
+class ContributionError(ValueError):
+    """A contribution cannot be stored; ``key`` is the translated message to show."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class NewContribution:
+    """A good practice as it arrives from an adapter."""
+
+    author_id: str
+    author_name: str
+    text: str
+    source: Source
+    channel_id: str
+    source_message_id: str
+    created_at: datetime
+    permalink: str | None = None
+    anonymous: bool = False
+    period: Period | None = None  # the theme post's period for thread replies
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The outcome of recording: the row id, and whether this call created it."""
+
+    id: int
+    created: bool
+    period: Period
+
+
+def clean_text(text: str) -> str:
+    """Normalised text without control characters (newlines and tabs kept), trimmed."""
+    text = unicodedata.normalize("NFC", text or "")
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return kept.replace("\u2028", "\n").strip()
+
+
+def validate_text(text: str) -> str:
+    """The cleaned text, or :class:`ContributionError` when it is empty or too long."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        raise ContributionError("share.error.empty")
+    if len(cleaned) > MAX_TEXT_CHARS:
+        raise ContributionError("share.error.too_long", limit=MAX_TEXT_CHARS)
+    return cleaned
+
+
+def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded:
+    """Store a good practice unless its source message is already stored (retries are no-ops)."""
+    text = validate_text(new.text)
+    period = new.period or period_at(new.created_at, moments(forum))
+    theme = cycles.for_forum(session, forum).theme_for(period.month)
+    inserted = insert_ignore(
+        session,
+        Contribution,
+        {
+            "forum_id": forum.id,
+            "platform": forum.platform.value,
+            "workspace_id": forum.workspace_id,
+            "period": period.key,
+            "theme_title_sv": theme.title.sv if theme else None,
+            "theme_title_en": theme.title.en if theme else None,
+            "author_id": new.author_id,
+            "author_name": clean_text(new.author_name)[:MAX_NAME_CHARS] or new.author_id,
+            "text": text,
+            "source": new.source.value,
+            "channel_id": new.channel_id,
+            "source_message_id": new.source_message_id,
+            "permalink": new.permalink,
+            "anonymous": new.anonymous,
+            "created_at": new.created_at,
+            "recorded_at": utcnow(),
+        },
+        ["forum_id", "source_message_id"],
+    )
+    row_id = session.scalars(
+        select(Contribution.id).where(
+            Contribution.forum_id == forum.id,
+            Contribution.source_message_id == new.source_message_id,
+        )
+    ).one()
+    return Recorded(row_id, inserted, period)
+
+
+def edit(
+    session: Session, forum_id: int, source_message_id: str, text: str, edited_at: datetime
+) -> bool:
+    """Follow an edit of the source message; True when a stored contribution changed."""
+    cleaned = clean_text(text)
+    if not cleaned:
+        return delete_by_source(session, forum_id, source_message_id)
+    result = session.execute(
+        update(Contribution)
+        .where(
+            Contribution.forum_id == forum_id,
+            Contribution.source_message_id == source_message_id,
+        )
+        .values(text=cleaned[:MAX_TEXT_CHARS], edited_at=edited_at)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def delete_by_source(session: Session, forum_id: int, source_message_id: str) -> bool:
+    """Follow a deletion of the source message; True when something was removed."""
+    result = session.execute(
+        delete(Contribution).where(
+            Contribution.forum_id == forum_id,
+            Contribution.source_message_id == source_message_id,
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def undo(session: Session, contribution_id: int, author_id: str) -> bool:
+    """Remove a contribution on its author's request (the "undo" of a confirmation)."""
+    result = session.execute(
+        delete(Contribution).where(
+            Contribution.id == contribution_id, Contribution.author_id == author_id
+        )
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def recent_by_author(
+    session: Session, platform: str, workspace_id: str, author_id: str, limit: int = 5
+) -> list[Contribution]:
+    """A person's latest contributions, newest first."""
+    return list(
+        session.scalars(
+            select(Contribution)
+            .where(
+                Contribution.platform == platform,
+                Contribution.workspace_id == workspace_id,
+                Contribution.author_id == author_id,
+            )
+            .order_by(Contribution.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def count_in_period(session: Session, forum_id: int, period: Period) -> int:
+    """How many good practices a theme period has collected."""
+    return int(
+        session.scalar(
+            select(func.count(Contribution.id)).where(
+                Contribution.forum_id == forum_id, Contribution.period == period.key
+            )
+        )
+        or 0
+    )

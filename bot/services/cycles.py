@@ -1,0 +1,180 @@
+"""Yearly cycles in the database, and "which theme is current for this forum at this moment"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import Bilingual, CycleDocument, ForumInfo, Link, ThemeContent
+from bot.services import audit
+from bot.services.forums import moments
+from bot.services.sql import insert_ignore
+from bot.storage.models import Cycle, Forum, Theme
+from bot.timing import Period, period_at, utcnow
+
+DEFAULT_KEY = "default"
+
+
+def forum_key(forum_id: int) -> str:
+    """The cycle key of a forum's own cycle."""
+    return f"forum:{forum_id}"
+
+
+def theme_to_row(theme: ThemeContent) -> dict[str, Any]:
+    """Column values of a theme."""
+    return {
+        "month": theme.month,
+        "title_sv": theme.title.sv,
+        "title_en": theme.title.en,
+        "why_now_sv": theme.why_now.sv,
+        "why_now_en": theme.why_now.en,
+        "questions": [{"sv": q.sv, "en": q.en} for q in theme.questions],
+        "delivery_sv": theme.delivery.sv if theme.delivery else None,
+        "delivery_en": theme.delivery.en if theme.delivery else None,
+        "links": [
+            {"title": {"sv": link.title.sv, "en": link.title.en}, "url": link.url}
+            for link in theme.links
+        ],
+    }
+
+
+def theme_from_row(row: Theme) -> ThemeContent:
+    """The domain theme of a row."""
+    delivery = None
+    if row.delivery_sv or row.delivery_en:
+        delivery = Bilingual(row.delivery_sv or "", row.delivery_en or "")
+    return ThemeContent(
+        month=row.month,
+        title=Bilingual(row.title_sv, row.title_en),
+        why_now=Bilingual(row.why_now_sv, row.why_now_en),
+        questions=tuple(Bilingual(q.get("sv", ""), q.get("en", "")) for q in row.questions),
+        delivery=delivery,
+        links=tuple(
+            Link(Bilingual(link["title"]["sv"], link["title"]["en"]), link["url"])
+            for link in row.links
+        ),
+    )
+
+
+def document_snapshot(doc: CycleDocument) -> dict[str, Any]:
+    """A JSON-ready picture of a cycle, for the audit log."""
+    return {"name": doc.name, "themes": {m: theme_to_row(t) for m, t in sorted(doc.themes.items())}}
+
+
+def _cycle_row(session: Session, key: str) -> Cycle | None:
+    return session.scalars(select(Cycle).where(Cycle.key == key)).first()
+
+
+def _to_document(row: Cycle) -> CycleDocument:
+    return CycleDocument(name=row.name, themes={t.month: theme_from_row(t) for t in row.themes})
+
+
+def load(session: Session, key: str) -> CycleDocument | None:
+    """The cycle stored under *key*."""
+    row = _cycle_row(session, key)
+    return _to_document(row) if row else None
+
+
+def ensure_default(session: Session, doc: CycleDocument) -> bool:
+    """Store *doc* as the default cycle unless one exists; True when it was stored now."""
+    if not insert_ignore(
+        session, Cycle, {"key": DEFAULT_KEY, "name": doc.name, "updated_at": utcnow()}, ["key"]
+    ):
+        return False
+    row = _cycle_row(session, DEFAULT_KEY)
+    assert row is not None
+    for theme in doc.themes.values():
+        session.add(Theme(cycle_id=row.id, **theme_to_row(theme)))
+    session.flush()
+    return True
+
+
+def replace(session: Session, key: str, doc: CycleDocument, *, actor: str) -> None:
+    """Replace a whole cycle in the caller's transaction (atomic: all of it or nothing)."""
+    row = _cycle_row(session, key)
+    before = document_snapshot(_to_document(row)) if row else None
+    if row is None:
+        row = Cycle(key=key, name=doc.name)
+        session.add(row)
+    row.name = doc.name
+    row.updated_at = utcnow()
+    row.themes.clear()
+    session.flush()
+    for theme in sorted(doc.themes.values(), key=lambda item: item.month):
+        row.themes.append(Theme(**theme_to_row(theme)))
+    if key.startswith("forum:"):
+        forum = session.get(Forum, int(key.split(":", 1)[1]))
+        if forum is not None:
+            forum.cycle_id = row.id
+    audit.record(
+        session,
+        actor=actor,
+        action="cycle.replace",
+        target=key,
+        before=before,
+        after=document_snapshot(doc),
+    )
+    session.flush()
+
+
+def key_for(session: Session, forum: ForumInfo) -> str:
+    """The key of the cycle a forum follows: its own if it has one, else the default."""
+    own = _cycle_row(session, forum_key(forum.id))
+    return own.key if own else DEFAULT_KEY
+
+
+def for_forum(session: Session, forum: ForumInfo) -> CycleDocument:
+    """The cycle a forum follows (an empty one if nothing was ever stored)."""
+    return load(session, key_for(session, forum)) or CycleDocument(name="")
+
+
+def set_theme(
+    session: Session, forum: ForumInfo, theme: ThemeContent | None, month: int, *, actor: str
+) -> None:
+    """Change one month's theme of the forum's cycle (None: no theme that month), audit-logged.
+
+    Editing a forum that follows the default cycle edits the default cycle: organisers of a
+    school share one yearly cycle unless a forum imported its own.
+    """
+    key = key_for(session, forum)
+    row = _cycle_row(session, key)
+    if row is None:
+        row = Cycle(key=key, name="")
+        session.add(row)
+        session.flush()
+    existing = next((t for t in row.themes if t.month == month), None)
+    before = theme_to_row(theme_from_row(existing)) if existing else None
+    if existing is not None:
+        row.themes.remove(existing)
+        session.flush()
+    if theme is not None:
+        row.themes.append(Theme(**theme_to_row(theme)))
+    row.updated_at = utcnow()
+    audit.record(
+        session,
+        actor=actor,
+        action="theme.update",
+        target=f"{key}#{month}",
+        before=before,
+        after=theme_to_row(theme) if theme else None,
+        forum_id=forum.id,
+    )
+    session.flush()
+
+
+@dataclass(frozen=True)
+class CurrentTheme:
+    """The theme period current at a moment and its theme (None: a themeless month)."""
+
+    period: Period
+    theme: ThemeContent | None
+
+
+def current(session: Session, forum: ForumInfo, at: datetime) -> CurrentTheme:
+    """Which theme is current for *forum* at *at*, in the forum's own time zone."""
+    period = period_at(at, moments(forum))
+    return CurrentTheme(period, for_forum(session, forum).theme_for(period.month))

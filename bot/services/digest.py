@@ -1,0 +1,144 @@
+"""The weekly digest: the good practices made in a window, grouped by theme.
+
+:func:`build` is a pure function over rows read by :func:`load_rows` in one indexed query, so its
+cost follows the week, not the whole history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import Bilingual
+from bot.storage.models import Contribution
+from bot.timing import Period
+
+EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    """The columns a digest needs of one contribution."""
+
+    id: int
+    period: str
+    theme_title_sv: str | None
+    theme_title_en: str | None
+    author_name: str
+    anonymous: bool
+    text: str
+    permalink: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One good practice in a digest."""
+
+    author: str | None  # None: shared anonymously
+    excerpt: str
+    link: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestGroup:
+    """The good practices of one theme period."""
+
+    period: Period
+    title: Bilingual | None
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest: contributions made after ``start`` up to ``end``, newest theme first."""
+
+    forum_id: int
+    start: datetime
+    end: datetime
+    groups: tuple[DigestGroup, ...]
+
+    @property
+    def total(self) -> int:
+        """How many good practices in all."""
+        return sum(len(group.items) for group in self.groups)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing was shared in the window (a valid, distinct result)."""
+        return not self.groups
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A readable excerpt: whitespace collapsed, cut at a word boundary with an ellipsis."""
+    flat = _SPACE.sub(" ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def load_rows(session: Session, forum_id: int, start: datetime, end: datetime) -> list[DigestRow]:
+    """A forum's contributions made in (start, end], in one query on the (forum, time) index."""
+    query = (
+        select(
+            Contribution.id,
+            Contribution.period,
+            Contribution.theme_title_sv,
+            Contribution.theme_title_en,
+            Contribution.author_name,
+            Contribution.anonymous,
+            Contribution.text,
+            Contribution.permalink,
+            Contribution.created_at,
+        )
+        .where(
+            Contribution.forum_id == forum_id,
+            Contribution.created_at > start,
+            Contribution.created_at <= end,
+        )
+        .order_by(Contribution.created_at, Contribution.id)
+    )
+    return [DigestRow(*row) for row in session.execute(query)]
+
+
+def build(forum_id: int, start: datetime, end: datetime, rows: Sequence[DigestRow]) -> Digest:
+    """Group rows by theme period (newest first), items in the order they were made."""
+    by_period: dict[str, list[DigestRow]] = {}
+    for row in sorted(rows, key=lambda r: (r.created_at, r.id)):
+        by_period.setdefault(row.period, []).append(row)
+    groups = []
+    for key in sorted(by_period, reverse=True):
+        members = by_period[key]
+        first = members[0]
+        title = None
+        if first.theme_title_sv or first.theme_title_en:
+            title = Bilingual(first.theme_title_sv or "", first.theme_title_en or "")
+        items = tuple(
+            DigestItem(
+                author=None if row.anonymous else row.author_name,
+                excerpt=excerpt(row.text),
+                link=row.permalink,
+                created_at=row.created_at,
+            )
+            for row in members
+        )
+        groups.append(DigestGroup(Period.parse(key), title, items))
+    return Digest(forum_id, start, end, tuple(groups))
+
+
+def load(session: Session, forum_id: int, start: datetime, end: datetime) -> Digest:
+    """Read and build the digest of a window."""
+    return build(forum_id, start, end, load_rows(session, forum_id, start, end))

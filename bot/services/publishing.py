@@ -1,0 +1,201 @@
+"""Posting themes and digests exactly once per forum and period / digest moment.
+
+What the scheduler does at a moment and what ``ledarforum post-theme|digest --at`` does are the
+same calls, so cron and the in-process scheduler never disagree. See :mod:`bot.services.claims`
+for the exactly-once rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain import ForumInfo, Language, Platform
+from bot.messages import Message
+from bot.ports import Poster, PostRef
+from bot.posts import digest_marker, digest_post, theme_marker, theme_post
+from bot.services import claims, cycles, preferences, subscriptions
+from bot.services import digest as digests
+from bot.services.forums import moments
+from bot.storage.db import Database
+from bot.storage.models import DigestRun, ThemePost
+from bot.timing import digest_moment_at_or_before, digest_window, theme_moment, utcnow
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_DIGEST = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a publishing call did, for the CLI, the scheduler and the logs.
+
+    ``status`` is one of: ``posted``, ``found`` (a resumed claim found the post already out),
+    ``already`` (posted before), ``busy`` (another worker holds the claim), ``no_theme``,
+    ``empty`` (no contributions and no note configured), ``too_late``, ``no_adapter``, ``failed``.
+    """
+
+    forum_id: int
+    kind: str
+    status: str
+    key: str
+    message_id: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """False only for failures."""
+        return self.status not in {"failed", "no_adapter"}
+
+
+class Publisher:
+    """Posts theme and digest messages through the platform posters."""
+
+    def __init__(
+        self,
+        db: Database,
+        posters: Mapping[Platform, Poster],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.posters = posters
+        self.clock = clock
+
+    def post_theme(self, forum: ForumInfo, at: datetime) -> Result:
+        """Post the theme of the latest posting moment at or before *at*, if not yet posted."""
+        with self.db.transaction() as session:
+            current = cycles.current(session, forum, at)
+        key = current.period.key
+        if current.theme is None:
+            return Result(forum.id, "theme", "no_theme", key)
+        poster = self.posters.get(forum.platform)
+        if poster is None:
+            return Result(forum.id, "theme", "no_adapter", key, error=forum.platform.value)
+        with self.db.transaction() as session:
+            claim = claims.take(
+                session, ThemePost, {"forum_id": forum.id, "period": key}, now=self.clock()
+            )
+        if claim.outcome is not claims.Outcome.ACQUIRED:
+            status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
+            return Result(forum.id, "theme", status, key)
+        message = theme_post(forum, current.period, current.theme)
+        since = theme_moment(current.period, moments(forum)) - timedelta(days=1)
+        ref, status = None, "posted"
+        try:
+            if claim.resumed:
+                ref = poster.find_post(forum, theme_marker(forum.id, current.period), since)
+                status = "found" if ref else status
+            ref = ref or poster.post(forum, message)
+        except Exception as exc:
+            self._fail(ThemePost, claim, forum, "theme", key, exc)
+            return Result(forum.id, "theme", "failed", key, error=type(exc).__name__)
+        with self.db.transaction() as session:
+            kept = claims.settle(
+                session,
+                ThemePost,
+                claim,
+                status="posted",
+                message_id=ref.message_id,
+                permalink=ref.permalink,
+                posted_at=self.clock(),
+            )
+        if not kept:
+            log.warning("theme claim of forum %s, %s was taken over while posting", forum.id, key)
+        log.info("theme posted", extra={"forum_id": forum.id, "period": key, "status": status})
+        return Result(forum.id, "theme", status, key, ref.message_id)
+
+    def post_digest(
+        self, forum: ForumInfo, at: datetime, *, max_late: timedelta | None = None
+    ) -> Result:
+        """Post the digest of the latest digest moment at or before *at*, if not yet posted.
+
+        With *max_late*, a moment further back than that is skipped (catch-up without floods:
+        only the latest moment is ever considered, so weeks of downtime give one digest at most).
+        """
+        moment = digest_moment_at_or_before(at, moments(forum))
+        key = moment.isoformat()
+        if max_late is not None and self.clock() - moment > max_late:
+            return Result(forum.id, "digest", "too_late", key)
+        poster = self.posters.get(forum.platform)
+        if poster is None:
+            return Result(forum.id, "digest", "no_adapter", key, error=forum.platform.value)
+        with self.db.transaction() as session:
+            claim = claims.take(
+                session, DigestRun, {"forum_id": forum.id, "moment": moment}, now=self.clock()
+            )
+        if claim.outcome is not claims.Outcome.ACQUIRED:
+            status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
+            return Result(forum.id, "digest", status, key)
+        start, end = digest_window(moment, moments(forum))
+        with self.db.transaction() as session:
+            digest = digests.load(session, forum.id, start, end)
+            run = session.get(DigestRun, claim.row_id)
+            assert run is not None
+            parts_posted, root, dms_sent = run.parts_posted, run.message_id, run.dms_sent
+            readers = [
+                (
+                    user,
+                    preferences.language_of(session, forum.platform.value, forum.workspace_id, user)
+                    or forum.language,
+                )
+                for user in subscriptions.subscribers(session, forum.id)
+            ]
+        if digest.is_empty and not forum.empty_digest_note:
+            with self.db.transaction() as session:
+                claims.settle(session, DigestRun, claim, status="empty", posted_at=self.clock())
+            return Result(forum.id, "digest", "empty", key)
+        try:
+            parts = poster.split(digest_post(forum, digest, forum.language))
+            if claim.resumed and parts_posted == 0:
+                found = poster.find_post(
+                    forum, digest_marker(forum.id, key), moment - timedelta(days=1)
+                )
+                if found is not None:
+                    parts_posted, root = 1, found.message_id
+            for index in range(parts_posted, len(parts)):
+                ref: PostRef = poster.post(forum, parts[index], thread_id=root if index else None)
+                root = root if index else ref.message_id
+                self._progress(claim, parts_posted=index + 1, message_id=root)
+            self._progress(claim, status="sent", contribution_count=digest.total)
+            rendered: dict[Language, list[Message]] = {}
+            for position in range(dms_sent, len(readers)):
+                user, lang = readers[position]
+                if lang not in rendered:
+                    rendered[lang] = poster.split(digest_post(forum, digest, lang))
+                for part in rendered[lang]:
+                    poster.send_direct(forum, user, part)
+                self._progress(claim, dms_sent=position + 1)
+        except Exception as exc:
+            self._fail(DigestRun, claim, forum, "digest", key, exc)
+            return Result(forum.id, "digest", "failed", key, error=type(exc).__name__)
+        with self.db.transaction() as session:
+            claims.settle(session, DigestRun, claim, status="done", posted_at=self.clock())
+        log.info("digest posted", extra={"forum_id": forum.id, "moment": key})
+        return Result(forum.id, "digest", "posted", key, root)
+
+    def _progress(self, claim: claims.Claim, **values: object) -> None:
+        # Each step renews the lease, so a long digest is not taken over while it progresses.
+        with self.db.transaction() as session:
+            claims.settle(session, DigestRun, claim, claimed_at=self.clock(), **values)
+
+    def _fail(
+        self,
+        model: claims.ClaimModel,
+        claim: claims.Claim,
+        forum: ForumInfo,
+        kind: str,
+        key: str,
+        exc: Exception,
+    ) -> None:
+        log.error(
+            "%s of forum %s for %s failed: %s",
+            kind,
+            forum.id,
+            key,
+            type(exc).__name__,
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
+        with self.db.transaction() as session:
+            claims.settle(session, model, claim, status="failed")

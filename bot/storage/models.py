@@ -1,0 +1,284 @@
+"""SQLAlchemy 2 models. Unique constraints carry the "never twice" rules, not only the code."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in code, UTC in the database (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (Alembic needs them on SQLite too)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Cycle(Base):
+    """A yearly cycle: the default one (key ``default``) or a forum's own (``forum:<id>``)."""
+
+    __tablename__ = "cycles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    themes: Mapped[list[Theme]] = relationship(
+        back_populates="cycle", cascade="all, delete-orphan", order_by="Theme.month"
+    )
+
+
+class Theme(Base):
+    """One month's theme in a cycle."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("cycle_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    month: Mapped[int] = mapped_column(Integer)
+    title_sv: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    why_now_sv: Mapped[str] = mapped_column(Text)
+    why_now_en: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    delivery_sv: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivery_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    cycle: Mapped[Cycle] = relationship(back_populates="themes")
+
+
+class Forum(Base):
+    """A channel on a platform where the dialogue happens."""
+
+    __tablename__ = "forums"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    channel_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    theme_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=4)
+    digest_time: Mapped[str] = mapped_column(String(5), default="14:00")
+    cycle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cycles.id", ondelete="SET NULL"), nullable=True
+    )
+    reaction: Mapped[str] = mapped_column(String(64), default="bulb")
+    empty_digest_note: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminder_threshold: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reminder_after_days: Mapped[int] = mapped_column(Integer, default=10)
+    preview_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conversation_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+
+
+class Contribution(Base):
+    """A good practice: stored once per source message, tied to the theme period it was made in."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "source_message_id"),
+        Index("ix_contributions_forum_created", "forum_id", "created_at"),
+        Index("ix_contributions_author", "platform", "workspace_id", "author_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    period: Mapped[str] = mapped_column(String(7))
+    theme_title_sv: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    theme_title_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    author_id: Mapped[str] = mapped_column(String(255))
+    author_name: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(255))
+    source_message_id: Mapped[str] = mapped_column(String(255))
+    permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class ClaimColumns:
+    """What every exactly-once claim row has (see ``bot.services.claims``)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    claim_token: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ThemePost(ClaimColumns, Base):
+    """The claim and record of one theme post per forum and period."""
+
+    __tablename__ = "theme_posts"
+    __table_args__ = (UniqueConstraint("forum_id", "period"),)
+
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class DigestRun(ClaimColumns, Base):
+    """The claim and record of one digest per forum and digest moment (all of its parts)."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("forum_id", "moment"),)
+
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    moment: Mapped[datetime] = mapped_column(UTCDateTime())
+    parts_posted: Mapped[int] = mapped_column(Integer, default=0)
+    dms_sent: Mapped[int] = mapped_column(Integer, default=0)
+    contribution_count: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Notice(ClaimColumns, Base):
+    """A once-only side job of a forum (a reminder, a theme preview, a retention run) by key."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("forum_id", "kind", "key"),)
+
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboundEvent(Base):
+    """A platform event or submission, recorded durably before it is acknowledged."""
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "event_id"),
+        Index("ix_inbound_events_status", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    event_id: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Subscription(Base):
+    """A person who wants a forum's weekly digest by direct message."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("forum_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class Organiser(Base):
+    """Who may administer a forum (``scope`` is a forum id, or ``*`` for every forum)."""
+
+    __tablename__ = "organisers"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(255))
+    scope: Mapped[str] = mapped_column(String(32), default="*")
+    added_by: Mapped[str] = mapped_column(String(255), default="")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class UserPreference(Base):
+    """A person's own choices (language for private answers)."""
+
+    __tablename__ = "user_preferences"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+
+
+class AuditEntry(Base):
+    """Every change to a cycle or a forum: who, when, before, after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    forum_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,1 @@
+"""Shipped yearly-cycle files (package data)."""

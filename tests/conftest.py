@@ -1,0 +1,111 @@
+"""Shared fixtures: a migrated database on SQLite and (when configured) on PostgreSQL.
+
+PostgreSQL tests run when ``LEDARFORUM_TEST_POSTGRES_URL`` is set (``scripts/test`` sets it when a
+local server answers; CI requires it). Each test session gets its own PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.core import Core, open_core
+from bot.domain import Platform
+from bot.storage.db import Database, make_engine, upgrade
+from bot.storage.models import Base
+from tests.support import FakeClock, RecordingPoster
+
+PG_URL = os.environ.get("LEDARFORUM_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating once keeps tests fast)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    if not PG_URL:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the PostgreSQL tests: set LEDARFORUM_TEST_POSTGRES_URL")
+        pytest.skip("LEDARFORUM_TEST_POSTGRES_URL is not set")
+    admin_url = make_url(PG_URL)
+    name = f"ledarforum_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = make_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database: SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        path = tmp_path / "ledarforum.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The database of :func:`database_url`."""
+    database = Database(make_engine(database_url))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Monday 23 November 2026, 10:00 in Stockholm (09:00 UTC)."""
+    return FakeClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def poster() -> RecordingPoster:
+    """A poster that records what would be posted."""
+    return RecordingPoster()
+
+
+@pytest.fixture
+def core(db: Database, database_url: str, clock: FakeClock, poster: RecordingPoster) -> Core:
+    """The core on the test database, with the recording poster for console and Slack forums."""
+    settings = Settings(database_url=database_url, organisers=("UORG",))
+    opened = open_core(settings, clock=clock, database=db)
+    opened.posters[Platform.CONSOLE] = poster
+    opened.posters[Platform.SLACK] = poster
+    return opened

@@ -1,0 +1,1 @@
+"""Local fakes of external services (Slack Web API, request signing) for tests."""

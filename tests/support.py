@@ -1,0 +1,96 @@
+"""Test helpers: a controllable clock and a recording poster (a fake of the Poster port)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.domain import ForumInfo
+from bot.messages import Element, Entry, Message
+from bot.ports import PostRef
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now.astimezone(UTC)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def set(self, now: datetime) -> None:
+        """Jump to *now*."""
+        with self._lock:
+            self.now = now.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move forward by *delta*."""
+        with self._lock:
+            self.now += delta
+
+
+@dataclass
+class Sent:
+    """One recorded post."""
+
+    forum_id: int
+    message: Message
+    thread_id: str | None
+    message_id: str
+    user_id: str | None = None
+
+
+@dataclass
+class RecordingPoster:
+    """Records posts; can fail on chosen calls, and can claim to have seen a marker."""
+
+    posts: list[Sent] = field(default_factory=list)
+    direct: list[Sent] = field(default_factory=list)
+    fail_on: set[int] = field(default_factory=set)  # 1-based numbers of post() calls that fail
+    split_size: int = 0  # entries per part; 0 = never split
+    calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def post(self, forum: ForumInfo, message: Message, *, thread_id: str | None = None) -> PostRef:
+        with self.lock:
+            self.calls += 1
+            if self.calls in self.fail_on:
+                raise ConnectionError("injected failure")
+            ref = PostRef(f"m{len(self.posts) + 1}", f"https://chat.test/m{len(self.posts) + 1}")
+            self.posts.append(Sent(forum.id, message, thread_id, ref.message_id))
+            return ref
+
+    def find_post(self, forum: ForumInfo, marker: str, since: datetime) -> PostRef | None:
+        with self.lock:
+            for sent in self.posts:
+                payload = sent.message.metadata.get("event_payload", {})
+                if sent.forum_id == forum.id and payload.get("marker") == marker:
+                    return PostRef(sent.message_id)
+        return None
+
+    def split(self, message: Message) -> list[Message]:
+        if not self.split_size:
+            return [message]
+        parts: list[Message] = []
+        current: list[Element] = []
+        count = 0
+        for element in message.elements:
+            if isinstance(element, Entry) and count == self.split_size:
+                parts.append(replace(message, elements=tuple(current)))
+                current, count = [], 0
+            current.append(element)
+            count += isinstance(element, Entry)
+        parts.append(replace(message, elements=tuple(current)))
+        return parts
+
+    def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
+        with self.lock:
+            self.direct.append(Sent(forum.id, message, None, "dm", user_id))
+
+    def theme_posts(self) -> list[Sent]:
+        """The theme posts made."""
+        return [sent for sent in self.posts if sent.message.kind == "theme"]
