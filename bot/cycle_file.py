@@ -28,7 +28,7 @@ Rules
 * A theme needs ``title``, ``why_now`` and ``questions``; ``delivery`` and ``links`` are optional.
   Every text is given in Swedish (``sv``) and English (``en``) and must not be empty.
 * 2–5 questions per theme. A link has a ``title`` (both languages, without ``|``, ``;`` or line
-  breaks) and an ``http://`` or ``https://`` ``url``.
+  breaks) and an ``http://`` or ``https://`` ``url``; at most 10 links per theme.
 * Limits: title 150 characters, why_now 2000, each question 500, delivery 500, link title 150,
   url 2000. Titles fit on one line; other texts may span several lines (use ``|`` block style).
   Other control characters are not allowed. Leading and trailing blanks are removed.
@@ -80,7 +80,7 @@ from bot.domain import (
 from bot.i18n import t
 
 FORMAT_VERSION = 1
-MAX_FILE_CHARS = 1_000_000
+MAX_FILE_CHARS = 500_000
 MAX_PROBLEMS = 100
 
 TITLE_MAX = 150
@@ -89,6 +89,7 @@ QUESTION_MAX = 500
 DELIVERY_MAX = 500
 LINK_TITLE_MAX = 150
 URL_MAX = 2000
+MAX_LINKS = 10
 NAME_MAX = 200
 
 MONTHS_EN: tuple[str, ...] = (
@@ -190,6 +191,8 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "cycle.error.control_char",
     "cycle.error.multiline",
     "cycle.error.question_count",
+    "cycle.error.too_many_links",
+    "cycle.error.too_many_links",
     "cycle.error.bad_url",
     "cycle.error.link_title_chars",
     "cycle.error.json_syntax",
@@ -352,6 +355,14 @@ def _check_theme(
         bilingual(f"questions.{number}", question, QUESTION_MAX)
     if theme.delivery is not None:
         bilingual("delivery", theme.delivery, DELIVERY_MAX)
+    if len(theme.links) > MAX_LINKS and not is_skipped("links"):
+        out.add(
+            line_of("links"),
+            "cycle.error.too_many_links",
+            where=f"{label}.links",
+            count=len(theme.links),
+            max=MAX_LINKS,
+        )
     for number, link in enumerate(theme.links, 1):
         path = f"links.{number}"
         bilingual(f"{path}.title", link.title, LINK_TITLE_MAX, single_line=True)
@@ -665,7 +676,8 @@ def _syntax_problem(text: str, error: yaml.YAMLError) -> Problem:
         if "mapping values are not allowed" in problem:
             return Problem(line, "cycle.error.syntax_colon")
         if "quoted scalar" in context:
-            return Problem(line, "cycle.error.syntax_quote")
+            start = error.context_mark or mark
+            return Problem(int(start.line) + 1 if start else line, "cycle.error.syntax_quote")
         if "single document" in context:
             return Problem(line, "cycle.error.syntax_documents")
         if "alias" in problem or "anchor" in problem or "anchor" in context:

@@ -32,7 +32,7 @@ def catalog(lang: Language) -> dict[str, str]:
     return merged
 
 
-def t(lang: Language, key: str, **params: object) -> str:
+def t(lang: Language, key: str, /, **params: object) -> str:
     """The text *key* in *lang* with *params* filled in.
 
     A missing key falls back to the other language and then to the key itself, so a gap never
@@ -48,7 +48,7 @@ def t(lang: Language, key: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def both(key: str, **params: object) -> dict[Language, str]:
+def both(key: str, /, **params: object) -> dict[Language, str]:
     """The text *key* in every language."""
     return {lang: t(lang, key, **params) for lang in LANGUAGES}
 

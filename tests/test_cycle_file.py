@@ -7,6 +7,7 @@ import io
 import json
 import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from bot.cycle_file import (
     load_default_cycle,
     validate_theme,
 )
-from bot.domain import Bilingual, CycleDocument, Link, ThemeContent
+from bot.domain import Bilingual, CycleDocument, Language, Link, ThemeContent
 from bot.i18n import LOCALES_DIR, catalog
 
 FORMATS = {
@@ -61,8 +62,9 @@ def theme(month: str, body: str = GOOD_THEME) -> str:
     return f"  {month}:\n{body}"
 
 
-def problems_of(text: str, loader: object = load_cycle_yaml) -> list[Problem]:
-    assert callable(loader)
+def problems_of(
+    text: str, loader: Callable[[str], CycleDocument] = load_cycle_yaml
+) -> list[Problem]:
     with pytest.raises(CycleFileError) as caught:
         loader(text)
     assert caught.value.problems, "a CycleFileError always names its problems"
@@ -164,8 +166,9 @@ def _texts(
     return st.text(alphabet, min_size=1, max_size=max_size).map(str.strip).filter(bool)
 
 
-def _bilingual(**kwargs: object) -> st.SearchStrategy[Bilingual]:
-    return st.builds(Bilingual, sv=_texts(**kwargs), en=_texts(**kwargs))  # type: ignore[arg-type]
+def _bilingual(*, single_line: bool = False, forbidden: str = "") -> st.SearchStrategy[Bilingual]:
+    texts = _texts(single_line=single_line, forbidden=forbidden)
+    return st.builds(Bilingual, sv=texts, en=texts)
 
 
 _URLS = st.builds(
@@ -735,10 +738,10 @@ def test_the_number_of_reported_problems_is_capped() -> None:
 # Messages
 
 
-def _po_messages(lang: str) -> dict[str, str]:
+def _po_messages(lang: Language) -> dict[str, str]:
     path = LOCALES_DIR / lang / "cycle_file.po"
     assert path.is_file()
-    return {key: text for key, text in catalog(lang).items() if key.startswith("cycle.")}  # type: ignore[arg-type]
+    return {key: text for key, text in catalog(lang).items() if key.startswith("cycle.")}
 
 
 def test_every_problem_key_has_both_translations_with_the_same_placeholders() -> None:
@@ -765,3 +768,20 @@ def test_problem_messages_fill_their_placeholders() -> None:
     assert problem.message("sv") == "Texten may.title.sv är för lång: 151 tecken, högst 150."
     assert problem.message() == problem.message("en")
     assert str(CycleFileError([problem])) == "3: " + problem.message("en")
+
+
+def test_an_unclosed_quote_is_reported_where_it_starts() -> None:
+    text = cycle(theme("may", GOOD_THEME.replace("sv: Därför nu", 'sv: "Därför nu')))
+    problems = problems_of(text)
+    assert keys(problems) == ["cycle.error.syntax_quote"]
+    assert problems[0].line == line_of(text, '"Därför nu')
+
+
+def test_too_many_links_are_rejected() -> None:
+    link = "      - title: {sv: L, en: L}\n        url: https://intranat.example.se/x\n"
+    text = cycle(theme("may", GOOD_THEME + "    links:\n" + link * (cycle_file.MAX_LINKS + 1)))
+    problems = problems_of(text)
+    assert keys(problems) == ["cycle.error.too_many_links"]
+    assert problems[0].line == line_of(text, "links:")
+    ok = cycle(theme("may", GOOD_THEME + "    links:\n" + link * cycle_file.MAX_LINKS))
+    assert len(load_cycle_yaml(ok).themes[5].links) == cycle_file.MAX_LINKS
