@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.cycle_file import load_cycle, load_default_cycle
 from bot.dialogue import Dialogue
 from bot.domain import ForumInfo, Platform
+from bot.metrics import Metrics
 from bot.ports import Poster
 from bot.services import cycles, forums
 from bot.services.publishing import Publisher
@@ -34,6 +35,7 @@ class Core:
     publisher: Publisher
     dialogue: Dialogue
     posters: dict[Platform, Poster] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def close(self) -> None:
         """Release the database."""
@@ -50,7 +52,8 @@ def open_core(
     db = database or Database.connect(settings.database_url)
     seed(db, settings)
     posters: dict[Platform, Poster] = {}
-    publisher = Publisher(db, posters, clock)
+    metrics = Metrics()
+    publisher = Publisher(db, posters, clock, metrics)
     dialogue = Dialogue(
         db,
         publisher,
@@ -59,7 +62,7 @@ def open_core(
         default_timezone=settings.timezone,
         clock=clock,
     )
-    return Core(settings, db, publisher, dialogue, posters)
+    return Core(settings, db, publisher, dialogue, posters, metrics)
 
 
 def seed(db: Database, settings: Settings) -> None:

@@ -145,3 +145,12 @@ def test_catch_up_digest_is_skipped_when_too_late(core: Core, clock: FakeClock) 
     clock.set(FRIDAY + timedelta(days=3))
     result = core.publisher.post_digest(forum, clock(), max_late=timedelta(days=2))
     assert result.status == "too_late"
+
+
+def test_outcomes_are_counted_for_operators(core: Core) -> None:
+    forum = make_forum(core)
+    core.publisher.post_theme(forum, NOW)
+    core.publisher.post_theme(forum, NOW)
+    text = core.metrics.exposition().decode()
+    assert 'ledarforum_posts_sent_total{kind="theme",status="posted"} 1.0' in text
+    assert 'ledarforum_posts_sent_total{kind="theme",status="already"} 1.0' in text

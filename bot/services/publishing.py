@@ -12,8 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.domain import ForumInfo, Language, Platform
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.ports import Poster, PostRef
 from bot.posts import digest_marker, digest_post, theme_marker, theme_post
 from bot.services import claims, cycles, preferences, subscriptions
@@ -21,7 +25,7 @@ from bot.services import digest as digests
 from bot.services.forums import moments
 from bot.storage.db import Database
 from bot.storage.models import DigestRun, ThemePost
-from bot.timing import digest_moment_at_or_before, digest_window, theme_moment, utcnow
+from bot.timing import Period, digest_moment_at_or_before, digest_window, theme_moment, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,16 @@ class Result:
         return self.status not in {"failed", "no_adapter"}
 
 
+def period_of_post(session: Session, forum_id: int, message_id: str) -> Period | None:
+    """The period of the forum's theme post *message_id* (a thread reply finds its theme)."""
+    key = session.scalar(
+        select(ThemePost.period).where(
+            ThemePost.forum_id == forum_id, ThemePost.message_id == message_id
+        )
+    )
+    return Period.parse(key) if key else None
+
+
 class Publisher:
     """Posts theme and digest messages through the platform posters."""
 
@@ -58,13 +72,32 @@ class Publisher:
         db: Database,
         posters: Mapping[Platform, Poster],
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.posters = posters
         self.clock = clock
+        self.metrics = metrics or Metrics()
 
     def post_theme(self, forum: ForumInfo, at: datetime) -> Result:
         """Post the theme of the latest posting moment at or before *at*, if not yet posted."""
+        return self._count(self._post_theme(forum, at))
+
+    def post_digest(
+        self, forum: ForumInfo, at: datetime, *, max_late: timedelta | None = None
+    ) -> Result:
+        """Post the digest of the latest digest moment at or before *at*, if not yet posted.
+
+        With *max_late*, a moment further back than that is skipped (catch-up without floods:
+        only the latest moment is ever considered, so weeks of downtime give one digest at most).
+        """
+        return self._count(self._post_digest(forum, at, max_late))
+
+    def _count(self, result: Result) -> Result:
+        self.metrics.posts_sent.labels(result.kind, result.status).inc()
+        return result
+
+    def _post_theme(self, forum: ForumInfo, at: datetime) -> Result:
         with self.db.transaction() as session:
             current = cycles.current(session, forum, at)
         key = current.period.key
@@ -106,14 +139,7 @@ class Publisher:
         log.info("theme posted", extra={"forum_id": forum.id, "period": key, "status": status})
         return Result(forum.id, "theme", status, key, ref.message_id)
 
-    def post_digest(
-        self, forum: ForumInfo, at: datetime, *, max_late: timedelta | None = None
-    ) -> Result:
-        """Post the digest of the latest digest moment at or before *at*, if not yet posted.
-
-        With *max_late*, a moment further back than that is skipped (catch-up without floods:
-        only the latest moment is ever considered, so weeks of downtime give one digest at most).
-        """
+    def _post_digest(self, forum: ForumInfo, at: datetime, max_late: timedelta | None) -> Result:
         moment = digest_moment_at_or_before(at, moments(forum))
         key = moment.isoformat()
         if max_late is not None and self.clock() - moment > max_late:
@@ -129,7 +155,7 @@ class Publisher:
             status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
             return Result(forum.id, "digest", status, key)
         start, end = digest_window(moment, moments(forum))
-        with self.db.transaction() as session:
+        with self.metrics.digest_build_seconds.time(), self.db.transaction() as session:
             digest = digests.load(session, forum.id, start, end)
             run = session.get(DigestRun, claim.row_id)
             assert run is not None
