@@ -54,6 +54,10 @@ class Adapters(Protocol):
         """The console forum on *stdin* and *stdout*."""
         ...
 
+    def teams_package(self, settings: Settings, path: str) -> str:
+        """Write the Teams app package to *path*; returns the file written."""
+        ...
+
 
 class UsageError(Exception):
     """Bad input on the command line (exit code 2)."""
@@ -94,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="action", required=True, parser_class=_Parser)
     db_commands.add_parser("upgrade", help="apply migrations")
+
+    teams = commands.add_parser("teams", help="Microsoft Teams")
+    teams_commands = teams.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    package = teams_commands.add_parser("package", help="write the app package to upload")
+    package.add_argument("--output", default="ledarforum-teams.zip", help="file or directory")
 
     export = commands.add_parser("export", help="the collected good practices")
     export.add_argument("--forum")
@@ -222,6 +231,10 @@ def dispatch(
     """Run one parsed command."""
     if args.command == "schedule":
         return _schedule(args, settings, adapters, out, err)
+    if args.command == "teams":
+        written = adapters.teams_package(settings, args.output)
+        print(f"Teams app package written to {written}.", file=out)
+        return EXIT_OK
     if args.command == "db":
         Database.connect(settings.database_url).dispose()
         print("The database is up to date.", file=out)

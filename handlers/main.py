@@ -6,28 +6,56 @@ The only place that knows every adapter; ``bot/`` never imports from here.
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
+
+import uvicorn
+from starlette.routing import BaseRoute
 
 from bot import cli, logs
 from bot.config import Settings
 from bot.core import Core, open_core
 from bot.domain import Platform
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
+from handlers.slack.app import SlackAdapter, slack_clients
+from handlers.slack.poster import SlackPoster
+from handlers.teams.app import TeamsAdapter
+from handlers.web import SlackEndpoints, build_web_app
+from schedules.scheduler import SchedulerService
+
+log = logging.getLogger(__name__)
 
 
 def _console_only(settings: Settings) -> bool:
-    return not (settings.slack_configured or settings.teams_configured or settings.slack_bot_token)
+    return not (
+        settings.slack_configured
+        or settings.teams_configured
+        or settings.slack_bot_token
+        or settings.slack_oauth
+    )
 
 
 class Composition:
     """Builds the core with the configured platforms' posters (see :class:`bot.cli.Adapters`)."""
 
+    def __init__(self) -> None:
+        self._slack_adapter: SlackAdapter | None = None
+        self._teams: TeamsAdapter | None = None
+        self._scheduler: SchedulerService | None = None
+
     def open(self, settings: Settings, *, console: bool = False) -> Core:
         """The core, migrated and seeded, with posters for the configured platforms."""
         logs.configure(settings.log_level, settings.log_format, settings.secrets())
         core = open_core(settings)
+        if settings.slack_bot_token or settings.slack_oauth:
+            core.posters[Platform.SLACK] = SlackPoster(slack_clients(settings, core.db.engine))
+        if settings.teams_configured:
+            # The SDK's loop starts on first use, so one-shot commands can post to Teams too.
+            self._teams = TeamsAdapter(core)
+            core.posters[Platform.TEAMS] = self._teams.poster
         if console or _console_only(settings):
             core.posters[Platform.CONSOLE] = ConsolePoster(sys.stdout)
             with core.db.transaction() as session:
@@ -35,15 +63,78 @@ class Composition:
         return core
 
     def run(self, core: Core) -> int:
-        """Serve the configured platforms; with none configured, open the console forum."""
+        """Serve the configured platforms; with none configured, open the console forum.
+
+        One HTTP server (health checks, Slack events) runs whenever a platform is configured;
+        Socket Mode connects beside it when ``SLACK_APP_TOKEN`` is set.
+        """
         if _console_only(core.settings):
             return self.console(core, sys.stdin, sys.stdout)
-        print(
-            "ledarforum: no chat adapter is available in this build yet; "
-            "unset the Slack and Teams variables to use the console forum.",
-            file=sys.stderr,
-        )
-        return cli.EXIT_FAILED
+        settings = core.settings
+        routes: list[BaseRoute] = []
+        slack = self._slack(core)
+        if slack is not None and settings.slack_signing_secret:
+            routes += SlackEndpoints(slack.app, settings.slack_signing_secret).routes()
+        if self._teams is not None:
+            routes += self._teams.routes()
+        socket = slack.socket_mode() if slack is not None and settings.slack_app_token else None
+        if slack is None and (settings.slack_bot_token or settings.slack_oauth):
+            log.warning(
+                "Slack events are not received: set SLACK_SIGNING_SECRET or SLACK_APP_TOKEN"
+            )
+        self._start_background(core)
+        try:
+            if socket is not None:
+                socket.client.connect()
+                log.info("Slack Socket Mode connected")
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    build_web_app(core, routes),
+                    host=settings.host,
+                    port=settings.port,
+                    log_level=settings.log_level.lower(),
+                    access_log=False,  # request lines would add noise, never information
+                    lifespan="off",
+                )
+            )
+            log.info("serving HTTP on %s:%d", settings.host, settings.port)
+            server.run()
+        finally:
+            if socket is not None:
+                socket.client.close()
+            self._stop_background()
+        return cli.EXIT_OK
+
+    def _slack(self, core: Core) -> SlackAdapter | None:
+        poster = core.posters.get(Platform.SLACK)
+        if not isinstance(poster, SlackPoster) or not core.settings.slack_configured:
+            return None
+        self._slack_adapter = SlackAdapter(core, poster)
+        return self._slack_adapter
+
+    def _start_background(self, core: Core) -> None:
+        """Start the adapters' workers, then the scheduler (its catch-up may post at once)."""
+        if self._slack_adapter is not None:
+            self._slack_adapter.start()
+        if self._teams is not None:
+            self._teams.start()
+        self._scheduler = SchedulerService(core)
+        self._scheduler.start()
+
+    def _stop_background(self) -> None:
+        """A graceful stop: the scheduler finishes its running jobs, then the workers stop."""
+        if self._scheduler is not None:
+            self._scheduler.stop(wait=True)
+        if self._slack_adapter is not None:
+            self._slack_adapter.stop()
+        if self._teams is not None:
+            self._teams.stop()
+
+    def teams_package(self, settings: Settings, path: str) -> str:
+        """Write the Teams app package (the zip an admin uploads)."""
+        from handlers.teams.package import write_package
+
+        return str(write_package(settings, Path(path)))
 
     def console(self, core: Core, stdin: TextIO, stdout: TextIO) -> int:
         """The console forum."""

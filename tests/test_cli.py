@@ -157,3 +157,19 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("LEDARFORUM_LANGUAGE=en\n", encoding="utf-8")
     result = ledarforum("console", cwd=tmp_path, stdin="/ledarforum help\n")
     assert "Theme of the month" in result.stdout and "how it works" in result.stdout
+
+
+def test_teams_package_is_written_for_an_upload(tmp_path: Path) -> None:
+    import zipfile
+
+    env = {"TEAMS_CLIENT_ID": "00000000-0000-4000-8000-000000000001", "TEAMS_CLIENT_SECRET": "s"}
+    result = ledarforum("teams", "package", "--output", str(tmp_path), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "ledarforum.zip") as package:
+        assert "manifest.json" in package.namelist()
+        assert "00000000-0000-4000-8000-000000000001" in package.read("manifest.json").decode()
+
+
+def test_teams_package_without_a_client_id_is_a_clear_error(tmp_path: Path) -> None:
+    result = ledarforum("teams", "package", cwd=tmp_path)
+    assert result.returncode == 2 and "TEAMS_CLIENT_ID" in result.stderr

@@ -6,7 +6,8 @@ The rule, for theme posts (one per forum and period) and digests (one per forum 
    exactly one of any number of racing workers — threads, processes, a cron job beside the bot —
    succeed; the others see the existing row.
 2. A row that is ``posted`` (or ``empty``) is finished: nobody posts again.
-3. A ``claimed`` row younger than the lease belongs to a live worker: others back off.
+3. A ``claimed`` row (or a digest ``sent`` while its DMs go out) younger than the lease belongs
+   to a live worker: others back off.
 4. A ``claimed`` row older than the lease, or a ``failed`` one, is taken over with a
    compare-and-set on the old token. Because the earlier worker may have crashed *after* the
    platform accepted the post but *before* we recorded it, the new owner is told the claim was
@@ -33,6 +34,8 @@ from bot.timing import utcnow
 
 LEASE = timedelta(minutes=5)
 FINISHED = {"posted", "empty", "done"}
+# A worker still at it: "sent" is a digest whose parts are out while its DMs are being sent.
+IN_PROGRESS = {"claimed", "sent"}
 
 
 class Outcome(enum.StrEnum):
@@ -78,7 +81,7 @@ def take(
     row = cast(ClaimColumns, session.scalars(select(model).filter_by(**keys)).one())
     if row.status in FINISHED:
         return Claim(Outcome.FINISHED, row.id)
-    if row.status == "claimed" and row.claimed_at > now - lease:
+    if row.status in IN_PROGRESS and row.claimed_at > now - lease:
         return Claim(Outcome.BUSY, row.id)
     result = session.execute(
         update(model)

@@ -14,6 +14,7 @@ from bot.storage.models import Forum
 from bot.timing import Moments, parse_clock
 
 EDITABLE = (
+    "workspace_id",  # a configured channel's forum learns its workspace from the first event
     "name",
     "language",
     "timezone",

@@ -1,0 +1,96 @@
+"""Delivering the core's :class:`bot.messages.Reply` to one person in Slack.
+
+Private answers go where the person is: the slash command's or button's ``response_url``
+(ephemeral, works in any channel), else an ephemeral message in the channel, else a direct
+message. Files go to the person's direct-message channel with the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.messages import Message, Reply
+from handlers.slack import render
+from handlers.slack.poster import SlackPoster, retry_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets the answer, and the ways Slack gave us to reach them."""
+
+    user_id: str
+    channel_id: str = ""
+    response_url: str = ""
+    thread_ts: str | None = None
+    replace: bool = False  # replace the message a button was clicked in (response_url only)
+
+
+class Responder:
+    """Sends replies through one workspace's client."""
+
+    def __init__(self, client: WebClient, poster: SlackPoster) -> None:
+        self.client = client
+        self.poster = poster
+
+    def deliver(self, reply: Reply, to: Recipient) -> None:
+        """Send every part of *reply* to *to*."""
+        for message in reply.public:
+            if to.channel_id:
+                self.poster.post_in(self.client, to.channel_id, message)
+        for message in reply.private:
+            self.private(message, to)
+        for attachment in reply.files:
+            channel = self._direct_channel(to.user_id)
+            self.client.files_upload_v2(
+                channel=channel,
+                filename=attachment.filename,
+                content=attachment.content,
+                title=attachment.title,
+            )
+
+    def private(self, message: Message, to: Recipient) -> None:
+        """One private message, by the first way that works."""
+        for index, part in enumerate(render.split(message)):
+            text, blocks = render.fallback_text(part), render.blocks_of(part)
+            replace = to.replace and index == 0
+            if to.response_url and self._respond(to.response_url, text, blocks, replace=replace):
+                continue
+            if to.channel_id and not to.channel_id.startswith("D"):
+                try:
+                    self.client.chat_postEphemeral(
+                        channel=to.channel_id,
+                        user=to.user_id,
+                        text=text,
+                        blocks=blocks,
+                        thread_ts=to.thread_ts,
+                    )
+                    continue
+                except SlackApiError as exc:  # not in the channel: fall back to a DM
+                    log.info("ephemeral refused (%s), sending a DM", exc.response.get("error"))
+            self.poster.send_direct_in(self.client, to.user_id, part)
+
+    @staticmethod
+    def _respond(url: str, text: str, blocks: list[dict[str, object]], *, replace: bool) -> bool:
+        webhook = WebhookClient(url, timeout=10, retry_handlers=retry_handlers())
+        try:
+            response = webhook.send(
+                text=text,
+                blocks=blocks,
+                response_type="ephemeral",
+                replace_original=replace or None,
+            )
+        except (URLError, OSError) as exc:
+            log.info("response_url unreachable (%s)", type(exc).__name__)
+            return False
+        return response.status_code == 200
+
+    def _direct_channel(self, user_id: str) -> str:
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])

@@ -1,0 +1,59 @@
+"""The App Home tab: gathered from the services, rendered by :mod:`handlers.slack.views`."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot.dialogue import Actor, Dialogue
+from bot.domain import Platform
+from bot.i18n import long_date
+from bot.messages import Entry
+from bot.services import contributions, cycles, subscriptions
+from bot.services.digest import excerpt
+from handlers.slack.views import HomeData, home_view
+
+RECENT = 5
+
+
+def gather(dialogue: Dialogue, team_id: str, user_id: str) -> HomeData:
+    """What the Home tab shows *user_id*: their workspace's forum, as of now."""
+    actor = Actor(Platform.SLACK, team_id, user_id, user_id)
+    forum = dialogue.forum_for(actor, "")
+    lang = dialogue.language_for(actor, forum)
+    if forum is None:
+        return HomeData(lang, None, None, None, None, (), subscribed=False, organiser=False)
+    zone = ZoneInfo(forum.timezone)
+    with dialogue.db.transaction() as session:
+        current = cycles.current(session, forum, dialogue.clock())
+        cycle = cycles.for_forum(session, forum)
+        rows = contributions.recent_by_author(
+            session, Platform.SLACK.value, team_id, user_id, RECENT
+        )
+        mine = tuple(
+            Entry(
+                author=row.author_name,
+                text=excerpt(row.text),
+                link=row.permalink,
+                when=long_date(lang, row.created_at.astimezone(zone)),
+            )
+            for row in rows
+        )
+        subscribed = subscriptions.is_subscribed(session, forum.id, user_id)
+    return HomeData(
+        lang,
+        forum,
+        current.period,
+        current.theme,
+        cycle,
+        mine,
+        subscribed=subscribed,
+        organiser=dialogue.is_organiser(actor, forum),
+    )
+
+
+def publish(client: WebClient, dialogue: Dialogue, team_id: str, user_id: str) -> None:
+    """Render and publish the Home tab of *user_id*."""
+    view = home_view(gather(dialogue, team_id, user_id))
+    client.views_publish(user_id=user_id, view=view)

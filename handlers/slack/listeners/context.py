@@ -1,0 +1,52 @@
+"""What every listener needs: the core's dialogue and the inbox to record into."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.dialogue import Actor, Dialogue
+from bot.domain import Language, Platform
+from handlers.slack.forums import resolve
+from handlers.slack.inbox import Inbox
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The listeners' collaborators."""
+
+    dialogue: Dialogue
+    inbox: Inbox
+    wake: Callable[[], None]
+
+    def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
+        """Store the request durably (raises on a database error: no ack, Slack retries)."""
+        if self.inbox.record(team_id, item_id, kind, body):
+            self.wake()
+
+    def language(self, body: dict[str, Any], channel_id: str = "") -> Language:
+        """The language to show a form in: the person's choice, else the forum's."""
+        actor = actor_of(body)
+        forum = resolve(self.dialogue.db, actor.workspace_id, channel_id)
+        return self.dialogue.language_for(actor, forum or self.dialogue.forum_for(actor, ""))
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace a request comes from (events, commands and interactions differ)."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if not team:
+        team = (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else ""
+    return str(team or "")
+
+
+def user_of(body: dict[str, Any]) -> str:
+    """The person behind a command or an interaction."""
+    user = body.get("user")
+    return str(user.get("id") if isinstance(user, dict) else body.get("user_id") or "")
+
+
+def actor_of(body: dict[str, Any]) -> Actor:
+    """The person as the dialogue knows them (names are looked up later, off the ack path)."""
+    user = user_of(body)
+    return Actor(Platform.SLACK, team_of(body), user, user)

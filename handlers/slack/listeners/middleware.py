@@ -1,0 +1,77 @@
+"""The organiser check, once for every organiser-only request (commands, theme edits).
+
+The dialogue checks again when it runs an admin command; this gate answers a refusal before
+anything is recorded, so a non-organiser's request leaves no trace but a polite "no".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, BoltResponse
+
+from bot.commands import AdminVerb, Verb, parse
+from bot.dialogue import Actor
+from bot.domain import ForumInfo
+from bot.i18n import t
+from bot.services import forums
+from handlers.slack.forums import resolve
+from handlers.slack.listeners.context import Deps, actor_of
+from handlers.slack.views import HOME_EDIT, THEME_FORM, json_object
+
+log = logging.getLogger(__name__)
+
+Middleware = Callable[..., BoltResponse | None]
+
+
+def organiser_gate(deps: Deps) -> Middleware:
+    """A Bolt middleware refusing organiser-only requests from everyone else."""
+
+    def forum_by_id(forum_id: object) -> ForumInfo | None:
+        if not isinstance(forum_id, int):
+            return None
+        with deps.dialogue.db.transaction() as session:
+            return forums.get(session, forum_id)
+
+    def command_forum(actor: Actor, body: dict[str, Any]) -> tuple[bool, ForumInfo | None]:
+        """(is this organiser-only, the forum it concerns), as the dialogue decides it."""
+        command = parse(str(body.get("text") or ""))
+        if command.verb is not Verb.ADMIN:
+            return False, None
+        channel = str(body.get("channel_id") or "")
+        here = resolve(deps.dialogue.db, actor.workspace_id, channel)
+        if command.admin is AdminVerb.SETUP:
+            return True, here
+        return True, here or deps.dialogue.forum_for(actor, channel)
+
+    def target(body: dict[str, Any]) -> tuple[bool, ForumInfo | None]:
+        kind = body.get("type")
+        if kind == "view_submission" and (body.get("view") or {}).get("callback_id") == THEME_FORM:
+            meta = json_object(body["view"].get("private_metadata"))
+            return True, forum_by_id(meta.get("forum"))
+        if kind == "block_actions":
+            action = (body.get("actions") or [{}])[0]
+            if str(action.get("action_id", "")).startswith(f"{HOME_EDIT}:"):
+                return True, forum_by_id(json_object(action.get("value")).get("forum"))
+        return False, None
+
+    def gate(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> BoltResponse | None:
+        actor = actor_of(body)
+        if body.get("command"):
+            guarded, forum = command_forum(actor, body)
+        else:
+            guarded, forum = target(body)
+        if not guarded or deps.dialogue.is_organiser(actor, forum):
+            next()
+            return None
+        log.info("organiser-only request refused for %s", actor.ref)
+        denied = t(deps.dialogue.language_for(actor, forum), "admin.denied")
+        if body.get("command"):
+            return ack(text=denied)
+        if body.get("type") == "view_submission":
+            return ack(response_action="errors", errors={"title_sv": denied})
+        return ack()
+
+    return gate

@@ -1,0 +1,190 @@
+"""Posting to Slack: Web API clients that retry, a per-channel pace, and the core's ``Poster``.
+
+Every client retries rate limits (429 with ``Retry-After``), server errors and broken connections;
+on top of that :class:`ChannelPacer` keeps to about one message per second per channel, so a long
+digest or many DMs never run into Slack's ``chat.postMessage`` limit in the first place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+
+from bot.domain import ForumInfo
+from bot.messages import Message
+from bot.ports import PostRef
+from handlers.slack import render
+
+log = logging.getLogger(__name__)
+
+HISTORY_PAGES = 5
+# Slack allows about one message per second per channel; the margin absorbs network jitter.
+CHANNEL_INTERVAL = 1.1
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Retries for every Web API call: connection errors, rate limits, server errors."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def web_client(base_url: str, token: str | None = None) -> WebClient:
+    """A Web API client for *base_url* (Slack, GovSlack or a test fake) that retries."""
+    return WebClient(token=token, base_url=base_url, timeout=15, retry_handlers=retry_handlers())
+
+
+class ChannelPacer:
+    """Keeps posts to one channel at least *interval* seconds apart (Slack: ~1/s per channel)."""
+
+    def __init__(
+        self,
+        interval: float = CHANNEL_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        """Block until a message may go to *channel*, and book the slot."""
+        with self._lock:
+            now = self._clock()
+            ready = max(now, self._next.get(channel, now))
+            self._next[channel] = ready + self.interval
+        if ready > now:
+            self._sleep(ready - now)
+
+
+class SlackClients:
+    """The Web API client of a workspace: the one bot token, or the workspace's install (OAuth)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        installations: InstallationStore | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self._token = token
+        self._installations = installations
+        self._cache: dict[str, WebClient] = {}
+        self._lock = threading.Lock()
+
+    def for_team(self, team_id: str) -> WebClient:
+        """The client for *team_id*; raises LookupError when the workspace has no token."""
+        token = self._token
+        if self._installations is not None:
+            bot = self._installations.find_bot(enterprise_id=None, team_id=team_id or None)
+            token = bot.bot_token if bot is not None else None
+        if not token:
+            raise LookupError(f"no Slack token for workspace {team_id or '(unknown)'}")
+        with self._lock:
+            client = self._cache.get(token)
+            if client is None:
+                client = self._cache[token] = web_client(self.base_url, token)
+            return client
+
+
+class SlackPoster:
+    """The core's :class:`bot.ports.Poster` for Slack forums."""
+
+    def __init__(self, clients: SlackClients, pacer: ChannelPacer | None = None) -> None:
+        self.clients = clients
+        self.pacer = pacer or ChannelPacer()
+
+    def post(self, forum: ForumInfo, message: Message, *, thread_id: str | None = None) -> PostRef:
+        """Post in the forum's channel; a message too big for one post continues in its thread."""
+        client = self.clients.for_team(forum.workspace_id)
+        return self.post_in(client, forum.channel_id, message, thread_id=thread_id)
+
+    def post_in(
+        self, client: WebClient, channel: str, message: Message, *, thread_id: str | None = None
+    ) -> PostRef:
+        """Post *message* (split if needed) in *channel*; the reference is its first part."""
+        first: PostRef | None = None
+        for part in render.split(message):
+            self.pacer.wait(channel)
+            response = client.chat_postMessage(
+                channel=channel,
+                text=render.fallback_text(part),
+                blocks=render.blocks_of(part),
+                metadata=part.metadata or None,
+                thread_ts=thread_id or (first.message_id if first else None),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            if first is None:
+                ts = str(response["ts"])
+                first = PostRef(ts, self._permalink(client, str(response["channel"]), ts))
+        assert first is not None  # split() always returns at least one part
+        return first
+
+    @staticmethod
+    def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+        try:
+            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:  # a missing link must not turn a made post into a failure
+            return None
+
+    def find_post(self, forum: ForumInfo, marker: str, since: datetime) -> PostRef | None:
+        """Our post tagged *marker* since *since*, read from the channel's message metadata."""
+        client = self.clients.for_team(forum.workspace_id)
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            response = client.conversations_history(
+                channel=forum.channel_id,
+                oldest=f"{since.timestamp():.6f}",
+                include_all_metadata=True,
+                limit=100,
+                cursor=cursor,
+            )
+            for item in response.get("messages") or []:
+                if _marker_of(item) == marker:
+                    return PostRef(str(item["ts"]))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return None
+
+    def split(self, message: Message) -> list[Message]:
+        """Parts that fit Slack's block limits (see :func:`handlers.slack.render.split`)."""
+        return render.split(message)
+
+    def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
+        """Send *message* to a person in their direct-message channel with the bot."""
+        client = self.clients.for_team(forum.workspace_id)
+        self.send_direct_in(client, user_id, message)
+
+    def send_direct_in(self, client: WebClient, user_id: str, message: Message) -> None:
+        """A direct message through *client*; each part is its own message."""
+        channel = str(client.conversations_open(users=user_id)["channel"]["id"])
+        for part in render.split(message):
+            self.post_in(client, channel, part)
+
+
+def _marker_of(item: dict[str, Any]) -> str | None:
+    metadata = item.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    marker = payload.get("marker")
+    return marker if isinstance(marker, str) else None

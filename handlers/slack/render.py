@@ -1,0 +1,265 @@
+"""Block Kit rendering of neutral messages: pure functions, no Web API and no database.
+
+Every text that reaches Slack's mrkdwn is escaped (``&``, ``<``, ``>``), so a ``<!channel>`` or
+``<@U123>`` typed by a person arrives as harmless characters and pings nobody; text written by
+people additionally gets ``verbatim`` and a word joiner after ``@`` in ``@channel``, ``@here`` and
+``@everyone``, so Slack's automatic parsing cannot turn it into a broadcast either.
+
+:func:`split` cuts a message into parts that each fit Slack's limits (50 blocks, 3,000 characters
+per section, 150 per header, about 12,000 characters of block JSON); every element lands in
+exactly one part, so nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.messages import (
+    Actions,
+    Bullets,
+    Divider,
+    Element,
+    Entry,
+    Header,
+    Links,
+    Message,
+    Note,
+    Paragraph,
+)
+
+MAX_BLOCKS = 50
+SECTION_CHARS = 3000
+HEADER_CHARS = 150
+CONTEXT_CHARS = 2000
+BUTTON_CHARS = 75
+VALUE_CHARS = 2000
+BUTTONS_PER_BLOCK = 25
+# Slack refuses messages whose blocks exceed about 13,000 characters of JSON; keep a margin.
+MAX_BLOCKS_JSON = 12_000
+FALLBACK_CHARS = 3000
+# Raw characters per piece when a long paragraph is cut: escaping may grow the text.
+PIECE_CHARS = 2400
+ELLIPSIS = "…"
+MAX_QUOTED_LINES = 60
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(text: str) -> str:
+    """Text escaped for mrkdwn: ``&``, ``<`` and ``>`` become entities (no mention survives)."""
+    return "".join(_ENTITIES.get(char, char) for char in text)
+
+
+def unescape(text: str) -> str:
+    """Slack's message text as the person typed it (Slack sends ``&``, ``<``, ``>`` escaped)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def defuse(text: str) -> str:
+    """A person's text, escaped and with broadcast words (``@here``) that cannot notify."""
+    return _BROADCAST.sub(lambda match: "@\u2060" + match.group(1), escape(text))
+
+
+def fit(text: str, limit: int, *, user: bool = False) -> str:
+    """*text* escaped (and defused for *user* text), cut with an ellipsis to at most *limit* chars.
+
+    The cut is made on the raw text, so an entity such as ``&amp;`` is never split.
+    """
+    convert = defuse if user else escape
+    whole = convert(text)
+    if len(whole) <= limit:
+        return whole
+    low, high = 0, len(text)
+    while low < high:  # the longest raw prefix whose converted form leaves room for "…"
+        middle = (low + high + 1) // 2
+        if len(convert(text[:middle])) + len(ELLIPSIS) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return convert(text[:low]).rstrip() + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> str:
+    """Plain text (headers, buttons, modal titles) cut to *limit* characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link, or just the escaped label when the URL is not a plain http(s) URL."""
+    shown = fit(label.replace("|", "/"), 500) or escape(url)
+    if not _SAFE_URL.match(url):
+        return shown
+    return f"<{url.replace('&', '&amp;')}|{shown}>"
+
+
+def _mrkdwn(text: str, *, user: bool = False) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text, verbatim=True if user else None)
+
+
+def _section(text: str, *, user: bool = False) -> SectionBlock:
+    return SectionBlock(text=_mrkdwn(text, user=user))
+
+
+def _pieces(text: str, limit: int = PIECE_CHARS) -> Iterator[str]:
+    """*text* cut into raw pieces of at most *limit* characters, at line or word breaks."""
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        yield rest[:cut]
+        rest = rest[cut:].lstrip("\n ")
+    if rest:
+        yield rest
+
+
+def _lines_to_sections(lines: list[str]) -> list[Block]:
+    """Already-escaped lines packed into sections of at most 3,000 characters."""
+    blocks: list[Block] = []
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_CHARS and current:
+            blocks.append(_section(current))
+            candidate = line
+        current = candidate
+    if current:
+        blocks.append(_section(current))
+    return blocks
+
+
+def _entry_text(entry: Entry) -> str:
+    head = f"*{fit(entry.author, 200, user=True)}*"
+    if entry.when:
+        when = link(entry.link, entry.when) if entry.link else escape(entry.when)
+        head += f" · {when}"
+    elif entry.link:
+        head += f" · {link(entry.link, '↗')}"
+    text = entry.text
+    if text.count("\n") > MAX_QUOTED_LINES:  # each quoted line costs a ">": keep it bounded
+        text = " ".join(text.split())
+    room = SECTION_CHARS - len(head) - 2 - 2 * (text.count("\n") + 1)
+    body = fit(text, room, user=True)
+    quoted = "\n".join(f">{line}" for line in body.splitlines() or [""])
+    return f"{head}\n{quoted}"
+
+
+def element_blocks(element: Element) -> list[Block]:
+    """The Block Kit blocks of one neutral element."""
+    match element:
+        case Header(text=text, level=1):
+            return [HeaderBlock(text=PlainTextObject(text=plain(text, HEADER_CHARS), emoji=True))]
+        case Header(text=text):
+            return [_section(f"*{fit(text, SECTION_CHARS - 2)}*")]
+        case Paragraph(text=text, user=user):
+            return [
+                _section(fit(piece, SECTION_CHARS, user=user), user=user) for piece in _pieces(text)
+            ]
+        case Bullets(items=items, title=title):
+            lines = [f"*{fit(title, 500)}*"] if title else []
+            lines += [f"• {fit(item, SECTION_CHARS - 2)}" for item in items]
+            return _lines_to_sections(lines)
+        case Links(links=links):
+            return _lines_to_sections([" · ".join(link(item.url, item.label) for item in links)])
+        case Entry():
+            return [_section(_entry_text(element), user=True)]
+        case Note(text=text):
+            return [ContextBlock(elements=[_mrkdwn(fit(text, CONTEXT_CHARS))])]
+        case Divider():
+            return [DividerBlock()]
+        case Actions(buttons=buttons):
+            return [
+                ActionsBlock(
+                    elements=[
+                        ButtonElement(
+                            text=PlainTextObject(text=plain(b.label, BUTTON_CHARS), emoji=True),
+                            action_id=b.action,
+                            value=b.value[:VALUE_CHARS] or None,
+                            style="primary" if b.primary else None,
+                        )
+                        for b in buttons[start : start + BUTTONS_PER_BLOCK]
+                    ]
+                )
+                for start in range(0, len(buttons), BUTTONS_PER_BLOCK)
+            ]
+    return []
+
+
+def blocks_of(message: Message) -> list[dict[str, Any]]:
+    """The message's blocks as JSON-ready dicts."""
+    return [block.to_dict() for element in message.elements for block in element_blocks(element)]
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text sent beside the blocks (escaped, never empty)."""
+    return fit(message.fallback or "Ledarforum", FALLBACK_CHARS)
+
+
+def json_size(blocks: list[dict[str, Any]]) -> int:
+    """Characters of compact block JSON (what Slack's ``msg_blocks_too_long`` measures)."""
+    return len(json.dumps(blocks, ensure_ascii=False, separators=(",", ":")))
+
+
+def _normalised(elements: tuple[Element, ...]) -> Iterator[Element]:
+    """Elements small enough to fit a message on their own (long paragraphs and lists cut)."""
+    for element in elements:
+        if isinstance(element, Paragraph) and len(element.text) > PIECE_CHARS:
+            yield from (replace(element, text=piece) for piece in _pieces(element.text))
+        elif isinstance(element, Bullets) and len(element.items) > 10:
+            for start in range(0, len(element.items), 10):
+                title = element.title if start == 0 else None
+                yield Bullets(element.items[start : start + 10], title)
+        else:
+            yield element
+
+
+def split(message: Message) -> list[Message]:
+    """*message* as parts that each fit Slack's limits; the first keeps the metadata.
+
+    A part that starts inside a digest group repeats the group's heading, so every part reads on
+    its own in the thread.
+    """
+    parts: list[list[Element]] = []
+    current: list[Element] = []
+    count, size = 0, 2
+    heading: Header | None = None
+    for element in _normalised(message.elements):
+        rendered = [block.to_dict() for block in element_blocks(element)]
+        needed, weight = len(rendered), json_size(rendered)
+        if current and (count + needed > MAX_BLOCKS or size + weight + 1 > MAX_BLOCKS_JSON):
+            parts.append(current)
+            current, count, size = [], 0, 2
+            if heading is not None and not isinstance(element, Header | Divider):
+                repeated = [block.to_dict() for block in element_blocks(heading)]
+                current.append(heading)
+                count, size = len(repeated), size + json_size(repeated) + 1
+        current.append(element)
+        count, size = count + needed, size + weight + 1
+        if isinstance(element, Header):
+            heading = element if element.level == 2 else None
+    parts.append(current)
+    return [
+        replace(message, elements=tuple(elements), metadata=message.metadata if index == 0 else {})
+        for index, elements in enumerate(parts)
+    ]

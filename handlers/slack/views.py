@@ -1,0 +1,332 @@
+"""Modals and the App Home as Block Kit views, and reading submitted forms back: pure functions.
+
+The ids here are what Slack sends back (``callback_id``, ``block_id``, ``action_id``); the
+listeners route on them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    CheckboxesElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.cycle_file import (
+    DELIVERY_MAX,
+    TITLE_MAX,
+    WHY_NOW_MAX,
+    validate_theme,
+)
+from bot.domain import Bilingual, CycleDocument, ForumInfo, Language, ThemeContent
+from bot.i18n import month_name, t
+from bot.messages import Entry
+from bot.posts import SHARE_OPEN, current_theme
+from bot.timing import Period
+from handlers.slack import render
+
+SHARE_FORM = "share_form"
+THEME_FORM = "theme_form"
+SHARE_SHORTCUT = "share_good_example"
+SAVE_SHORTCUT = "save_good_example"
+HOME_EDIT = "home_edit_theme"
+HOME_SUBSCRIBE = "home_subscribe"
+HOME_UNSUBSCRIBE = "home_unsubscribe"
+
+SHARE_MAX = 3000  # Slack's limit for a text input
+MODAL_TITLE = 24
+_THEME_FIELDS = ("title", "why_now", "questions", "delivery")
+_LIMITS = {"title": TITLE_MAX, "why_now": WHY_NOW_MAX, "questions": 3000, "delivery": DELIVERY_MAX}
+
+
+def _plain(text: str, limit: int = MODAL_TITLE) -> PlainTextObject:
+    return PlainTextObject(text=render.plain(text, limit), emoji=True)
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    max_length: int = 3000,
+    optional: bool = False,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=_plain(label, 2000),
+        optional=optional,
+        element=PlainTextInputElement(
+            action_id=block_id,
+            multiline=multiline,
+            max_length=min(max_length, 3000),
+            initial_value=initial[: min(max_length, 3000)] or None,
+        ),
+    )
+
+
+# -- the share form -------------------------------------------------------------------------------
+
+
+def share_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
+    """The form for sharing a good practice; *channel_id* is the forum it was opened from."""
+    blocks: list[Block] = []
+    if channel_id:
+        forum_line = t(lang, "modal.share.forum", channel=f"<#{channel_id}>")
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=forum_line)]))
+    text = _text_input("text", t(lang, "modal.share.label"), multiline=True, max_length=SHARE_MAX)
+    text.hint = _plain(t(lang, "modal.share.hint"), 2000)
+    blocks.append(text)
+    blocks.append(
+        InputBlock(
+            block_id="options",
+            label=_plain(t(lang, "modal.share.display"), 2000),
+            optional=True,
+            element=CheckboxesElement(
+                action_id="options",
+                options=[
+                    Option(value="anonymous", text=_plain(t(lang, "modal.share.anonymous"), 75))
+                ],
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=SHARE_FORM,
+        title=_plain(t(lang, "modal.share.title")),
+        submit=_plain(t(lang, "modal.share.submit")),
+        close=_plain(t(lang, "modal.close")),
+        private_metadata=json.dumps({"channel": channel_id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+@dataclass(frozen=True)
+class ShareSubmission:
+    """What the share form sent."""
+
+    text: str
+    anonymous: bool
+    channel_id: str
+
+
+def read_share(view: dict[str, Any]) -> ShareSubmission:
+    """The share form's values."""
+    values = view.get("state", {}).get("values", {})
+    text = (values.get("text", {}).get("text", {}) or {}).get("value") or ""
+    chosen = (values.get("options", {}).get("options", {}) or {}).get("selected_options") or []
+    anonymous = any(option.get("value") == "anonymous" for option in chosen)
+    return ShareSubmission(text, anonymous, _metadata(view).get("channel", ""))
+
+
+def json_object(text: str | None) -> dict[str, Any]:
+    """A JSON object from a button value or private metadata; {} for anything else."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    return json_object(view.get("private_metadata"))
+
+
+# -- the theme form -------------------------------------------------------------------------------
+
+
+def theme_modal(
+    lang: Language, forum_id: int, month: int, theme: ThemeContent | None
+) -> dict[str, Any]:
+    """The organisers' form to change one month's theme, in both languages."""
+    intro = t(lang, "modal.theme.intro", month=month_name(lang, month))
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=render.escape(intro)))]
+    for field in _THEME_FIELDS:
+        for code in ("sv", "en"):
+            initial = _initial(theme, field, code) if theme else ""
+            blocks.append(
+                _text_input(
+                    f"{field}_{code}",
+                    t(lang, f"modal.theme.{field}_{code}"),
+                    initial=initial,
+                    multiline=field != "title",
+                    max_length=_LIMITS[field],
+                    optional=field == "delivery",
+                )
+            )
+    return View(
+        type="modal",
+        callback_id=THEME_FORM,
+        title=_plain(t(lang, "modal.theme.title")),
+        submit=_plain(t(lang, "modal.theme.submit")),
+        close=_plain(t(lang, "modal.close")),
+        private_metadata=json.dumps({"forum": forum_id, "month": month}),
+        blocks=blocks,
+    ).to_dict()
+
+
+def _initial(theme: ThemeContent, field: str, code: str) -> str:
+    def pick(text: Bilingual) -> str:
+        return text.sv if code == "sv" else text.en
+
+    if field == "title":
+        return pick(theme.title)
+    if field == "why_now":
+        return pick(theme.why_now)
+    if field == "questions":
+        return "\n".join(pick(question) for question in theme.questions)
+    return pick(theme.delivery) if theme.delivery else ""
+
+
+@dataclass(frozen=True)
+class ThemeSubmission:
+    """The theme form's values, and what is wrong with them (block id → message)."""
+
+    forum_id: int
+    month: int
+    theme: ThemeContent
+    errors: dict[str, str]
+
+
+def read_theme(
+    view: dict[str, Any], lang: Language, keep: ThemeContent | None = None
+) -> ThemeSubmission:
+    """The submitted theme, validated by the cycle file's rules; *keep* supplies its links."""
+    values = view.get("state", {}).get("values", {})
+
+    def value(block_id: str) -> str:
+        return ((values.get(block_id, {}).get(block_id) or {}).get("value") or "").strip()
+
+    meta = _metadata(view)
+    month = _int(meta.get("month"))
+    questions_sv = [line.strip() for line in value("questions_sv").splitlines() if line.strip()]
+    questions_en = [line.strip() for line in value("questions_en").splitlines() if line.strip()]
+    delivery = Bilingual(value("delivery_sv"), value("delivery_en"))
+    theme = ThemeContent(
+        month=month,
+        title=Bilingual(value("title_sv"), value("title_en")),
+        why_now=Bilingual(value("why_now_sv"), value("why_now_en")),
+        questions=tuple(
+            Bilingual(sv, en) for sv, en in zip(questions_sv, questions_en, strict=False)
+        ),
+        delivery=delivery if delivery.sv or delivery.en else None,
+        links=keep.links if keep else (),
+    )
+    errors: dict[str, str] = {}
+    if len(questions_sv) != len(questions_en):
+        errors["questions_en"] = t(lang, "modal.theme.questions_mismatch")
+    for problem in validate_theme(theme):
+        block = _block_of(problem.params.get("where", ""))
+        errors.setdefault(block, problem.message(lang))
+    return ThemeSubmission(_int(meta.get("forum")), month, theme, errors)
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _block_of(where: str) -> str:
+    """The input block a validation problem belongs to ("november.title.sv" → "title_sv")."""
+    parts = where.split(".")[1:]
+    field = parts[0] if parts and parts[0] in _THEME_FIELDS else "why_now"
+    code = parts[-1] if parts and parts[-1] in ("sv", "en") else "sv"
+    return f"{field}_{code}"
+
+
+# -- the App Home ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """Everything the Home tab shows one person."""
+
+    lang: Language
+    forum: ForumInfo | None
+    period: Period | None
+    theme: ThemeContent | None
+    cycle: CycleDocument | None
+    mine: Sequence[Entry]
+    subscribed: bool
+    organiser: bool
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    """The Home tab: the current theme, the year, my latest examples, the digest subscription."""
+    lang = data.lang
+    blocks: list[Block] = [HeaderBlock(text=_plain(t(lang, "home.header"), 150))]
+    if data.forum is None or data.period is None:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=render.escape(t(lang, "forum.none"))))
+        )
+        return View(type="home", blocks=blocks).to_dict()
+    forum_line = t(lang, "home.forum", channel=f"<#{data.forum.channel_id}>")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=forum_line)]))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{t(lang, 'home.current')}*")))
+    theme_message = current_theme(data.period, data.theme, lang)
+    blocks += [b for e in theme_message.elements for b in render.element_blocks(e)]
+    share = ButtonElement(
+        text=_plain(t(lang, "theme.share_button"), 75),
+        action_id=SHARE_OPEN,
+        value=data.period.key,
+        style="primary",
+    )
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(text=render.escape(t(lang, "help.cmd.share"))), accessory=share
+        )
+    )
+    blocks.append(DividerBlock())
+    blocks.append(HeaderBlock(text=_plain(t(lang, "year.header"), 150)))
+    blocks += _year(data)
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{t(lang, 'home.mine')}*")))
+    if data.mine:
+        blocks += [b for entry in data.mine for b in render.element_blocks(entry)]
+    else:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "home.mine_none"))]))
+    blocks.append(DividerBlock())
+    toggle = ButtonElement(
+        text=_plain(t(lang, "home.unsubscribe" if data.subscribed else "home.subscribe"), 75),
+        action_id=HOME_UNSUBSCRIBE if data.subscribed else HOME_SUBSCRIBE,
+        value=str(data.forum.id),
+    )
+    state = t(lang, "home.subscribed" if data.subscribed else "home.not_subscribed")
+    blocks.append(
+        SectionBlock(text=MarkdownTextObject(text=render.escape(state)), accessory=toggle)
+    )
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def _year(data: HomeData) -> list[Block]:
+    lang = data.lang
+    assert data.cycle is not None and data.period is not None and data.forum is not None
+    blocks: list[Block] = []
+    for month in range(1, 13):
+        theme = data.cycle.theme_for(month)
+        title = theme.title.get(lang) if theme else t(lang, "year.no_theme")
+        marker = " ◀" if month == data.period.month else ""
+        line = f"*{month_name(lang, month).capitalize()}*: {render.fit(title, 500)}{marker}"
+        edit = None
+        if data.organiser:
+            edit = ButtonElement(
+                text=_plain(t(lang, "home.edit"), 75),
+                action_id=f"{HOME_EDIT}:{month}",  # unique per button in the view
+                value=json.dumps({"forum": data.forum.id, "month": month}),
+            )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line), accessory=edit))
+    return blocks

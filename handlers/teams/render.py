@@ -1,0 +1,269 @@
+"""Adaptive Card rendering of neutral messages: pure functions, no SDK client and no database.
+
+Texts written by people (contributions, author names, file contents) go into ``TextRun`` elements
+of a ``RichTextBlock``, which Teams shows as plain text: no markdown, no links. On top of that every
+text is made inert (:func:`inert`): a zero-width space after each ``<`` and ``&`` and inside ``{{``,
+so neither an ``<at>…</at>`` tag, an HTML entity nor a ``{{DATE(…)}}`` template survives, while the
+reader sees the same characters. A mention in Teams also needs an entity on the activity, and this
+module never produces one.
+
+:func:`split` cuts a message into parts whose cards each stay under :data:`CARD_BYTES`; every
+element lands in exactly one part (long texts are cut into pieces first), so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from microsoft_teams.cards import (
+    ActionSet,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    RichTextBlock,
+    SubmitAction,
+    TextBlock,
+    TextInput,
+    TextRun,
+    ToggleInput,
+)
+
+from bot.domain import Language
+from bot.i18n import t
+from bot.messages import (
+    Actions,
+    Bullets,
+    Button,
+    Divider,
+    Element,
+    Entry,
+    FileAttachment,
+    Header,
+    Links,
+    Message,
+    Note,
+    Paragraph,
+)
+
+# Teams refuses a message above about 28 KB; the activity around the card needs a little room.
+CARD_BYTES = 26_000
+# Characters per piece when a long text is cut: at most 4 bytes each in UTF-8, 8 KB a piece.
+PIECE_CHARS = 2_000
+SHARE_SUBMIT = "share_submit"
+FORM_TEXT = "text"
+FORM_ANONYMOUS = "anonymous"
+MAX_FORM_CHARS = 10_000
+
+_ZW = "\u200b"
+_SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"']+$")
+
+
+def inert(text: str) -> str:
+    """*text* with nothing Teams would interpret: tags, entities and templates are broken."""
+    return text.replace("<", "<" + _ZW).replace("&", "&" + _ZW).replace("{{", "{" + _ZW + "{")
+
+
+def _markdown_label(text: str) -> str:
+    # A link label must not close the link early or open another one.
+    return inert(text).replace("[", "(").replace("]", ")")
+
+
+def _link(label: str, url: str) -> str:
+    """A markdown link, or just the label when the URL is not a plain http(s) URL."""
+    if not _SAFE_URL.match(url):
+        return _markdown_label(label)
+    return f"[{_markdown_label(label)}]({url})"
+
+
+def _user_text(text: str, *, bold: bool = False) -> RichTextBlock:
+    # A TextRun is plain text: markdown in a person's text stays characters.
+    run: list[CardElement] = [TextRun(text=inert(text), weight="Bolder" if bold else None)]
+    return RichTextBlock(inlines=run)
+
+
+def _button(button: Button, data: Mapping[str, Any]) -> SubmitAction:
+    # Action.Submit: in a channel or a chat Teams sends a message activity whose value is this
+    # data plus the card's inputs, which the adapter routes on "action".
+    return SubmitAction(
+        title=button.label,
+        style="positive" if button.primary else None,
+        data={**data, "action": button.action, "value": button.value},
+    )
+
+
+def _element(element: Element, data: Mapping[str, Any]) -> CardElement | None:
+    match element:
+        case Header(text=text, level=level):
+            return TextBlock(
+                text=inert(text),
+                size="Large" if level == 1 else "Medium",
+                weight="Bolder",
+                wrap=True,
+                style="heading" if level == 1 else None,
+            )
+        case Paragraph(text=text, user=True):
+            return _user_text(text)
+        case Paragraph(text=text):
+            return TextBlock(text=inert(text), wrap=True)
+        case Bullets(items=items, title=title):
+            listing = TextBlock(text="\r".join(f"- {inert(item)}" for item in items), wrap=True)
+            if not title:
+                return listing
+            heading = TextBlock(text=inert(title), weight="Bolder", wrap=True)
+            return Container(items=[heading, listing])
+        case Links(links=links):
+            return TextBlock(text=" · ".join(_link(i.label, i.url) for i in links), wrap=True)
+        case Entry(author=author, text=text, link=link, when=when):
+            parts: list[CardElement] = [_user_text(author, bold=True), _user_text(text)]
+            if when or link:
+                shown = when or link or ""
+                meta = _link(shown, link) if link else inert(shown)
+                parts.append(TextBlock(text=meta, size="Small", is_subtle=True, wrap=True))
+            return Container(items=parts, spacing="Medium")
+        case Note(text=text):
+            return TextBlock(text=inert(text), size="Small", is_subtle=True, wrap=True)
+        case Actions(buttons=buttons):
+            return ActionSet(actions=[_button(button, data) for button in buttons])
+        case Divider():
+            return None
+    raise TypeError(f"unknown element {element!r}")
+
+
+def card_of(message: Message, *, data: Mapping[str, Any] | None = None) -> AdaptiveCard:
+    """*message* as one Adaptive Card; *data* rides along in every button's submit data."""
+    body: list[CardElement] = []
+    separate = False
+    for element in message.elements:
+        rendered = _element(element, data or {})
+        if rendered is None:  # a divider: the next element gets a separator line
+            separate = bool(body)
+            continue
+        if separate:
+            rendered = Container(items=[rendered], separator=True, spacing="Medium")
+            separate = False
+        body.append(rendered)
+    return AdaptiveCard(body=body, fallback_text=inert(message.fallback))
+
+
+def card_json(card: AdaptiveCard) -> dict[str, Any]:
+    """The card as Teams receives it."""
+    dumped: dict[str, Any] = card.model_dump(by_alias=True, exclude_none=True)
+    return dumped
+
+
+def card_bytes(card: AdaptiveCard) -> int:
+    """The card's size on the wire (compact UTF-8 JSON, as the HTTP client sends it)."""
+    text = json.dumps(card_json(card), ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8"))
+
+
+def _pieces(text: str, limit: int = PIECE_CHARS) -> Iterator[str]:
+    """*text* cut into pieces of at most *limit* characters, at line or word breaks."""
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        yield rest[:cut]
+        rest = rest[cut:].lstrip("\n ")
+    if rest:
+        yield rest
+
+
+def _small_elements(elements: tuple[Element, ...]) -> list[Element]:
+    """The elements with every long text cut into pieces that each fit a card."""
+    out: list[Element] = []
+    for element in elements:
+        match element:
+            case Paragraph(text=text, user=user) if len(text) > PIECE_CHARS:
+                out.extend(Paragraph(piece, user=user) for piece in _pieces(text))
+            case Entry(text=text) if len(text) > PIECE_CHARS:
+                first, *rest = list(_pieces(text))
+                out.append(replace(element, text=first))
+                out.extend(Paragraph(piece, user=True) for piece in rest)
+            case Bullets(items=items, title=title) if len(items) > 1 and (
+                sum(len(item) for item in items) > PIECE_CHARS
+            ):
+                out.append(Bullets(items[:1], title=title))
+                out.extend(Bullets((item,)) for item in items[1:])
+            case _:
+                out.append(element)
+    return out
+
+
+def split(message: Message, limit: int = CARD_BYTES) -> list[Message]:
+    """*message* cut into parts whose cards each fit in *limit* bytes; nothing is dropped."""
+    if card_bytes(card_of(message)) <= limit:
+        return [message]
+    empty = card_bytes(card_of(replace(message, elements=())))
+    parts: list[list[Element]] = [[]]
+    used = empty
+    for element in _small_elements(message.elements):
+        size = card_bytes(card_of(replace(message, elements=(element,)))) - empty + 1
+        if parts[-1] and used + size > limit:
+            parts.append([])
+            used = empty
+        parts[-1].append(element)
+        used += size
+    result: list[Message] = []
+    for elements in parts:
+        part = replace(message, elements=tuple(elements))
+        # Sizes add up almost exactly; should a part still be too big, halve it.
+        if len(elements) > 1 and card_bytes(card_of(part)) > limit:
+            half = len(elements) // 2
+            result += split(replace(message, elements=tuple(elements[:half])), limit)
+            result += split(replace(message, elements=tuple(elements[half:])), limit)
+        else:
+            result.append(part)
+    return result
+
+
+def share_form(
+    lang: Language, *, forum_id: int, period: str | None, nonce: str, text: str = ""
+) -> AdaptiveCard:
+    """The "share a good practice" form: a text, an anonymity toggle and a submit button.
+
+    The *nonce* identifies this form, so submitting it twice stores the practice once.
+    """
+    data: dict[str, Any] = {"action": SHARE_SUBMIT, "forum": forum_id, "form": nonce}
+    if period:
+        data["period"] = period
+    body: list[CardElement] = [
+        TextBlock(text=inert(t(lang, "teams.form.title")), size="Large", weight="Bolder"),
+        TextBlock(text=inert(t(lang, "teams.form.intro")), wrap=True),
+        TextInput(
+            id=FORM_TEXT,
+            label=t(lang, "teams.form.label"),
+            placeholder=t(lang, "teams.form.placeholder"),
+            is_multiline=True,
+            is_required=True,
+            error_message=t(lang, "teams.form.required"),
+            max_length=MAX_FORM_CHARS,
+            value=text or None,
+        ),
+        ToggleInput(
+            id=FORM_ANONYMOUS,
+            title=t(lang, "teams.form.anonymous"),
+            value="false",
+            value_on="true",
+            value_off="false",
+        ),
+    ]
+    submit = SubmitAction(title=t(lang, "teams.form.submit"), style="positive", data=data)
+    return AdaptiveCard(body=body, actions=[submit], fallback_text=t(lang, "teams.form.title"))
+
+
+def file_messages(attachment: FileAttachment, *, limit: int = CARD_BYTES) -> list[Message]:
+    """A file delivered in the chat as cards: its title, then its content as plain text."""
+    elements: tuple[Element, ...] = (
+        Header(attachment.title),
+        Note(attachment.filename),
+        Paragraph(attachment.content, user=True),
+    )
+    return split(Message("file", attachment.title, elements), limit)

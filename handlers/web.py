@@ -1,0 +1,100 @@
+"""The one HTTP server: health checks, Slack's endpoints, and whatever routes other adapters add.
+
+Built by :func:`build_web_app` and served by uvicorn from the composition root. Bolt's sync
+dispatch runs in Starlette's thread pool, so a slow request never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from urllib.parse import parse_qs
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.core import Core
+
+SLACK_EVENTS = "/slack/events"
+
+
+def well_formed(body: bytes, content_type: str) -> bool:
+    """True when a Slack request body has a shape Slack sends (JSON event, form or payload)."""
+    try:
+        if content_type.startswith("application/json"):
+            return isinstance(json.loads(body), dict)
+        form = parse_qs(body.decode("utf-8"), strict_parsing=True)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if "payload" in form:
+        try:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        except ValueError:
+            return False
+    return "command" in form or "ssl_check" in form
+
+
+class SlackEndpoints:
+    """``POST /slack/events`` and, with OAuth, the install pages, for one Bolt app."""
+
+    def __init__(self, app: App, signing_secret: str) -> None:
+        self.app = app
+        self.verifier = SignatureVerifier(signing_secret)
+
+    async def events(self, request: Request) -> Response:
+        """Verify, check the shape, then dispatch (the listeners record before acking)."""
+        body = await request.body()
+        if not self.verifier.is_valid_request(body, dict(request.headers)):
+            return PlainTextResponse("invalid signature", status_code=401)
+        if not well_formed(body, request.headers.get("content-type", "")):
+            return PlainTextResponse("malformed request", status_code=400)
+        response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(response)
+
+    async def install(self, request: Request) -> Response:
+        """The OAuth install page."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt = to_bolt_request(request, await request.body())
+        return to_starlette_response(await run_in_threadpool(flow.handle_installation, bolt))
+
+    async def redirect(self, request: Request) -> Response:
+        """Where Slack sends the browser back after an install."""
+        flow = self.app.oauth_flow
+        assert flow is not None
+        bolt = to_bolt_request(request, await request.body())
+        return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt))
+
+    def routes(self) -> list[BaseRoute]:
+        """The routes to serve."""
+        routes: list[BaseRoute] = [Route(SLACK_EVENTS, self.events, methods=["POST"])]
+        flow = self.app.oauth_flow
+        if flow is not None:
+            routes.append(Route(flow.install_path, self.install, methods=["GET"]))
+            routes.append(Route(flow.redirect_uri_path, self.redirect, methods=["GET"]))
+        return routes
+
+
+def build_web_app(core: Core, routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app: ``/healthz``, ``/readyz`` and the given adapters' *routes*."""
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        ready = await run_in_threadpool(core.db.is_ready)
+        return PlainTextResponse(
+            "ready" if ready else "database unavailable", 200 if ready else 503
+        )
+
+    served: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    return Starlette(routes=[*served, *routes])

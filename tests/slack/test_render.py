@@ -1,0 +1,122 @@
+"""Block Kit rendering: Slack's limits, splitting without loss, and defused user text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.messages import Actions, Bullets, Button, Divider, Entry, Header, Message, Note, Paragraph
+from handlers.slack import render
+from tests.fakes.slack_api import validate_message_blocks
+
+
+def _accepted(message: Message) -> list[dict[str, object]]:
+    blocks = render.blocks_of(message)
+    assert validate_message_blocks(blocks) is None
+    return blocks
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("a & b", "a &amp; b"),
+        ("<!channel> hej", "&lt;!channel&gt; hej"),
+        ("<@U123|kim>", "&lt;@U123|kim&gt;"),
+        ("<#C1|allmänt>", "&lt;#C1|allmänt&gt;"),
+        ("<!subteam^S1>", "&lt;!subteam^S1&gt;"),
+    ],
+)
+def test_escape_neutralises_every_token(raw: str, shown: str) -> None:
+    assert render.escape(raw) == shown
+
+
+def test_defuse_breaks_broadcast_words_too() -> None:
+    out = render.defuse("Hej @here och @Channel, inte @herr")
+    assert "@here" not in out and "@Channel" not in out and "@herr" in out
+
+
+def test_fit_never_cuts_an_entity() -> None:
+    text = "&" * 1000
+    out = render.fit(text, 101)
+    assert len(out) <= 101 and out.endswith("…")
+    assert out[:-1].replace("&amp;", "") == ""
+
+
+def test_header_is_cut_to_150_and_long_paragraph_splits_into_sections() -> None:
+    message = Message("x", "fallback", (Header("R" * 400), Paragraph("ord " * 3000)))
+    blocks = _accepted(message)
+    assert len(blocks[0]["text"]["text"]) == 150  # type: ignore[index]
+    sections = [b for b in blocks if b["type"] == "section"]
+    assert len(sections) > 3
+    assert all(len(b["text"]["text"]) <= 3000 for b in sections)  # type: ignore[index]
+
+
+def test_user_text_is_verbatim_and_defused() -> None:
+    message = Message(
+        "x", "f", (Paragraph("<!here> tack", user=True), Entry("<@U1>", "<!channel>"))
+    )
+    blocks = _accepted(message)
+    text = json.dumps(blocks)
+    assert "<!here>" not in text and "<!channel>" not in text and "<@U1>" not in text
+    assert all(b["text"]["verbatim"] for b in blocks)  # type: ignore[index]
+
+
+def test_links_are_kept_only_when_safe() -> None:
+    assert render.link("https://x.se/a?b=1&c=2", "Länk") == "<https://x.se/a?b=1&amp;c=2|Länk>"
+    assert render.link("javascript:alert(1)", "<bad>") == "&lt;bad&gt;"
+
+
+def test_split_keeps_every_entry_once_and_metadata_on_the_first_part() -> None:
+    entries = tuple(
+        Entry(f"Person {n}", f"Exempel {n} " + "x" * 280, "https://s.test/p", "idag")
+        for n in range(150)
+    )
+    message = Message(
+        "digest",
+        "Veckans goda exempel",
+        (
+            Header("Veckans goda exempel"),
+            Divider(),
+            Header("Tema", level=2),
+            *entries,
+            Note("slut"),
+        ),
+        metadata={"event_type": "ledarforum_digest", "event_payload": {"marker": "m"}},
+    )
+    parts = render.split(message)
+    assert len(parts) > 2
+    assert parts[0].metadata and all(not part.metadata for part in parts[1:])
+    seen = [e.text for part in parts for e in part.elements if isinstance(e, Entry)]
+    assert seen == [e.text for e in entries]
+    for part in parts:
+        blocks = _accepted(part)
+        assert len(blocks) <= render.MAX_BLOCKS
+        assert render.json_size(blocks) <= render.MAX_BLOCKS_JSON
+    for part in parts[1:]:  # each continuation says which theme it belongs to
+        assert part.elements[0] == Header("Tema", level=2)
+
+
+def test_a_message_that_fits_is_one_part_and_buttons_render() -> None:
+    message = Message(
+        "t",
+        "f",
+        (Paragraph("kort"), Actions((Button("share_open", "Dela " * 30, "v", primary=True),))),
+    )
+    [part] = render.split(message)
+    blocks = _accepted(part)
+    button = blocks[1]["elements"][0]  # type: ignore[index]
+    assert button["action_id"] == "share_open" and button["style"] == "primary"
+    assert len(button["text"]["text"]) <= 75
+
+
+def test_many_bullets_and_empty_fallback() -> None:
+    message = Message("y", "", (Bullets(tuple(f"punkt {n}" for n in range(40)), "Rubrik"),))
+    assert render.fallback_text(message) == "Ledarforum"
+    parts = render.split(message)
+    assert sum(len(render.blocks_of(p)) for p in parts) >= 4
+
+
+def test_slack_escaped_input_is_stored_as_typed() -> None:
+    assert render.unescape("A &amp; B &lt;3 &amp;lt;") == "A & B <3 &lt;"
+    assert render.escape(render.unescape("x &amp; y")) == "x &amp; y"
