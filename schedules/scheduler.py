@@ -52,7 +52,7 @@ from sqlalchemy import select
 
 from bot.core import Core
 from bot.domain import ForumInfo
-from bot.services import claims, cycles, forums
+from bot.services import claims, cycles, forums, retention
 from bot.services.publishing import Result
 from bot.storage.models import Cycle
 from bot.timing import utcnow
@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 
 CATCH_UP = "catch_up"
 REFRESH_JOB = "refresh"
+HOUSEKEEPING_JOB = "housekeeping"
+HOUSEKEEPING_DELAY = timedelta(minutes=5)  # after start-up work, not during it
 WORKERS = 8
 REFRESH_EVERY = timedelta(seconds=60)
 # APScheduler's default grace of 1 s would skip a job after any stall; beyond this one the run
@@ -152,8 +154,26 @@ class SchedulerService:
                 replace_existing=True,
                 next_run_time=datetime.now(UTC),
             )
+            scheduler.add_job(
+                self.housekeeping,
+                IntervalTrigger(hours=24, timezone=UTC),
+                id=HOUSEKEEPING_JOB,
+                name="retention",
+                replace_existing=True,
+                next_run_time=datetime.now(UTC) + HOUSEKEEPING_DELAY,
+            )
             scheduler.start()
         log.info("scheduler started (%d workers)", self.workers)
+
+    def housekeeping(self, now: datetime | None = None) -> int:
+        """Apply each forum's retention limit and drop old inbound payloads; rows removed."""
+        now = self.clock() if now is None else now
+        removed = 0
+        with self.core.db.transaction() as session:
+            for forum in forums.all_forums(session):
+                removed += retention.purge_forum(session, forum, now)
+            removed += retention.purge_inbox(session, now)
+        return removed
 
     def stop(self, wait: bool = True) -> None:
         """Stop scheduling; with *wait*, let runs in progress finish first."""

@@ -51,3 +51,13 @@ def test_cutoff_on_a_leap_day() -> None:
     assert retention.cutoff(datetime(2028, 2, 29, tzinfo=UTC), 1) == datetime(
         2027, 2, 28, tzinfo=UTC
     )
+
+
+def test_the_scheduler_applies_retention(core: Core) -> None:
+    from schedules.scheduler import SchedulerService
+
+    forum = make_forum(core)
+    share(core, forum, "old", NOW - timedelta(days=3 * 366))
+    with core.db.transaction() as session:
+        forums.update(session, forum.id, actor="test", retention_years=1)
+    assert SchedulerService(core, clock=lambda: NOW).housekeeping() == 1

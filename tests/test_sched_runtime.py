@@ -11,7 +11,7 @@ import pytest
 from bot.core import Core
 from bot.services import cycles
 from bot.timing import utcnow
-from schedules.scheduler import REFRESH_JOB, SchedulerService
+from schedules.scheduler import HOUSEKEEPING_JOB, REFRESH_JOB, SchedulerService
 from tests.support import FakeClock, RecordingPoster
 from tests.test_scheduling import make_forum
 
@@ -55,7 +55,7 @@ def test_a_started_scheduler_catches_up_in_the_background_and_stops(
     try:
         assert wait_for(lambda: len(poster.theme_posts()) == 1)
         ids = {job.id for job in service._scheduler.get_jobs()}
-        assert {p.id for p in service.planned()} | {REFRESH_JOB} == ids
+        assert {p.id for p in service.planned()} | {REFRESH_JOB, HOUSEKEEPING_JOB} == ids
         assert f"theme:{forum.id}" in ids and f"digest:{forum.id}" in ids
     finally:
         service.stop(wait=True)
