@@ -152,7 +152,7 @@ class Dialogue:
         if verb is Verb.THEME:
             with self.db.transaction() as session:
                 current = cycles.current(session, forum, self.clock())
-            return Reply([current_theme(current.period, current.theme, lang)])
+            return Reply([current_theme(current.period, current.theme, lang, actor.platform)])
         if verb is Verb.YEAR:
             with self.db.transaction() as session:
                 current = cycles.current(session, forum, self.clock())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
+from bot.domain import CycleDocument, ForumInfo, Language, Platform, ThemeContent
 from bot.i18n import long_date, month_name, t
 from bot.messages import (
     Actions,
@@ -27,6 +27,11 @@ THEME_EVENT = "ledarforum_theme_post"
 DIGEST_EVENT = "ledarforum_digest"
 SHARE_OPEN = "share_open"
 SHARE_UNDO = "share_undo"
+
+
+def invocation(platform: Platform) -> str:
+    """How a person addresses the bot on a platform: a slash command, or an @mention in Teams."""
+    return "@Ledarforum" if platform is Platform.TEAMS else "/ledarforum"
 
 
 def theme_marker(forum_id: int, period: Period) -> str:
@@ -64,7 +69,7 @@ def theme_post(forum: ForumInfo, period: Period, theme: ThemeContent) -> Message
     elements.append(
         Actions((Button(SHARE_OPEN, t(lang, "theme.share_button"), period.key, primary=True),))
     )
-    elements.append(Note(t(lang, "theme.how_to")))
+    elements.append(Note(t(lang, "theme.how_to", command=invocation(forum.platform))))
     return Message(
         kind="theme",
         fallback=t(lang, "theme.fallback", month=month, title=title),
@@ -80,7 +85,12 @@ def theme_post(forum: ForumInfo, period: Period, theme: ThemeContent) -> Message
     )
 
 
-def current_theme(period: Period, theme: ThemeContent | None, lang: Language) -> Message:
+def current_theme(
+    period: Period,
+    theme: ThemeContent | None,
+    lang: Language,
+    platform: Platform = Platform.SLACK,
+) -> Message:
     """The current theme, answered privately (``tema``)."""
     month = month_name(lang, period.month)
     if theme is None:
@@ -89,7 +99,7 @@ def current_theme(period: Period, theme: ThemeContent | None, lang: Language) ->
         Header(t(lang, "theme.header", month=month, title=theme.title.get(lang)))
     ]
     elements += theme_elements(theme, lang)
-    elements.append(Note(t(lang, "theme.how_to")))
+    elements.append(Note(t(lang, "theme.how_to", command=invocation(platform))))
     return Message(
         "theme",
         t(lang, "theme.fallback", month=month, title=theme.title.get(lang)),
