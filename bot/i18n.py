@@ -60,7 +60,12 @@ def month_name(lang: Language, month: int) -> str:
 
 def long_date(lang: Language, when: date | datetime) -> str:
     """A date in the locale's words ("fredag 27 november 2026")."""
-    day = when.date() if isinstance(when, datetime) else when
+    return _long_date(lang, when.date() if isinstance(when, datetime) else when)
+
+
+@functools.lru_cache(maxsize=4096)
+def _long_date(lang: Language, day: date) -> str:
+    # A digest names the same few days thousands of times; Babel formatting is not cheap.
     return format_date(day, "full", locale=_BABEL_LOCALE[lang])
 
 

@@ -18,8 +18,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import (
     ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
     RateLimitErrorRetryHandler,
     RetryHandler,
+    RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
@@ -27,6 +30,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.domain import ForumInfo
 from bot.messages import Message
 from bot.ports import PostRef
+from bot.ratelimit import TokenBucket, retry_after_seconds
 from handlers.slack import render
 
 log = logging.getLogger(__name__)
@@ -36,18 +40,63 @@ HISTORY_PAGES = 5
 CHANNEL_INTERVAL = 1.1
 
 
-def retry_handlers() -> list[RetryHandler]:
+# A workspace gate never limits by itself; it only holds every caller during a Retry-After.
+GATE_RATE = 1000.0
+
+
+class WorkspaceRateLimitRetry(RateLimitErrorRetryHandler):
+    """On a 429, pause every call to the workspace for ``Retry-After``, not only this one.
+
+    Slack's limits are per workspace as well as per channel: when one post is refused, the
+    others in flight would be refused too, and each retrying on its own wastes the budget.
+    """
+
+    def __init__(self, gate: TokenBucket, max_retry_count: int = 12) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.gate = gate
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("rate-limit retry without a response")
+        state.next_attempt_requested = True
+        header = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        value = header[0] if isinstance(header, list) and header else header
+        self.gate.defer(retry_after_seconds(value if isinstance(value, str) else None))
+        self.gate.acquire()
+        state.increment_current_attempt()
+
+
+def retry_handlers(gate: TokenBucket | None = None) -> list[RetryHandler]:
     """Retries for every Web API call: connection errors, rate limits, server errors."""
     return [
         ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=5),
+        WorkspaceRateLimitRetry(gate or TokenBucket(GATE_RATE, GATE_RATE)),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
 
 
-def web_client(base_url: str, token: str | None = None) -> WebClient:
+def web_client(
+    base_url: str, token: str | None = None, gate: TokenBucket | None = None
+) -> WebClient:
     """A Web API client for *base_url* (Slack, GovSlack or a test fake) that retries."""
-    return WebClient(token=token, base_url=base_url, timeout=15, retry_handlers=retry_handlers())
+    return WebClient(
+        token=token, base_url=base_url, timeout=15, retry_handlers=retry_handlers(gate)
+    )
+
+
+def gate_of(client: WebClient) -> TokenBucket | None:
+    """The workspace gate of a client made by :func:`web_client`."""
+    for handler in client.retry_handlers or []:
+        if isinstance(handler, WorkspaceRateLimitRetry):
+            return handler.gate
+    return None
 
 
 class ChannelPacer:
@@ -125,6 +174,9 @@ class SlackPoster:
         first: PostRef | None = None
         for part in render.split(message):
             self.pacer.wait(channel)
+            gate = gate_of(client)
+            if gate is not None:
+                gate.acquire()  # waits out a Retry-After another post of the workspace received
             response = client.chat_postMessage(
                 channel=channel,
                 text=render.fallback_text(part),
