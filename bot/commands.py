@@ -99,10 +99,15 @@ class Command:
     unknown: str | None = None
 
 
+_DROPPED = ("Cc", "Cs")  # control characters and lone surrogates (not encodable)
+
+
 def _clean(text: str) -> str:
     # NFC so "å" typed as a + ring matches; drop control characters except newlines and tabs.
+    # Format characters stay (as in contributions.clean_text): a zero-width joiner holds an
+    # emoji sequence together, and right-to-left marks are part of the text people wrote.
     text = unicodedata.normalize("NFC", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED)
 
 
 def _split(text: str) -> tuple[str, str]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import getpass
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -36,6 +38,18 @@ def _console_only(settings: Settings) -> bool:
         or settings.slack_bot_token
         or settings.slack_oauth
     )
+
+
+def _stop_after_sigterm() -> None:
+    """Let a ``SIGTERM`` end the server loop and then the background work, in that order.
+
+    uvicorn stops serving on ``SIGTERM`` and then raises the signal again with the handler that
+    was there before; with the default handler that kills the process before the scheduler and
+    the inbox workers have stopped. A no-op handler makes the re-raised signal harmless, so
+    :meth:`Composition.run` returns normally (exit code 0) after its graceful stop.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
 
 
 class Composition:
@@ -98,6 +112,7 @@ class Composition:
                 )
             )
             log.info("serving HTTP on %s:%d", settings.host, settings.port)
+            _stop_after_sigterm()
             server.run()
         finally:
             if socket is not None:

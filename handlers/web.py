@@ -22,20 +22,22 @@ from starlette.routing import BaseRoute, Route
 from bot.core import Core
 
 SLACK_EVENTS = "/slack/events"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def well_formed(body: bytes, content_type: str) -> bool:
     """True when a Slack request body has a shape Slack sends (JSON event, form or payload)."""
+    # RecursionError: JSON nested thousands deep is malformed for us, not a server error.
     try:
         if content_type.startswith("application/json"):
             return isinstance(json.loads(body), dict)
         form = parse_qs(body.decode("utf-8"), strict_parsing=True)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     if "payload" in form:
         try:
             return isinstance(json.loads(form["payload"][0]), dict)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
     return "command" in form or "ssl_check" in form
 
@@ -50,11 +52,19 @@ class SlackEndpoints:
     async def events(self, request: Request) -> Response:
         """Verify, check the shape, then dispatch (the listeners record before acking)."""
         body = await request.body()
+        try:
+            body.decode("utf-8")  # Slack sends UTF-8; the verifier would raise on anything else
+        except UnicodeDecodeError:
+            return PlainTextResponse("malformed request", status_code=400)
         if not self.verifier.is_valid_request(body, dict(request.headers)):
             return PlainTextResponse("invalid signature", status_code=401)
         if not well_formed(body, request.headers.get("content-type", "")):
             return PlainTextResponse("malformed request", status_code=400)
         response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
+        if response.status == 404:
+            # Bolt's "unhandled request": an event or action we do not listen to. Acknowledge
+            # it, or Slack counts failures, redelivers, and may switch the app's events off.
+            return Response(status_code=200)
         return to_starlette_response(response)
 
     async def install(self, request: Request) -> Response:
@@ -82,7 +92,7 @@ class SlackEndpoints:
 
 
 def build_web_app(core: Core, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI app: ``/healthz``, ``/readyz`` and the given adapters' *routes*."""
+    """The ASGI app: ``/healthz``, ``/readyz``, ``/metrics`` and the given adapters' *routes*."""
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -93,8 +103,12 @@ def build_web_app(core: Core, routes: Sequence[BaseRoute] = ()) -> Starlette:
             "ready" if ready else "database unavailable", 200 if ready else 503
         )
 
+    async def metrics(_: Request) -> Response:
+        return Response(core.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+
     served: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     return Starlette(routes=[*served, *routes])

@@ -64,7 +64,9 @@ CATCH_UP = "catch_up"
 REFRESH_JOB = "refresh"
 HOUSEKEEPING_JOB = "housekeeping"
 HOUSEKEEPING_DELAY = timedelta(minutes=5)  # after start-up work, not during it
-WORKERS = 8
+# Threads are cheap and a post may wait out a workspace's Retry-After: enough of them that one
+# throttled workspace cannot hold up the others.
+WORKERS = 32
 REFRESH_EVERY = timedelta(seconds=60)
 # APScheduler's default grace of 1 s would skip a job after any stall; beyond this one the run
 # still happens, as a catch-up run where the services apply their own lateness limits.
@@ -266,12 +268,27 @@ class SchedulerService:
         self.refresh(now)
         results: list[Result] = []
         while True:
-            due = [p for p in self.planned() if p.due <= now]
+            due = self._interleaved([p for p in self.planned() if p.due <= now])
             if not due:
                 return results
             with Pool(max_workers=self.workers, thread_name_prefix="ledarforum-run") as pool:
                 for batch in pool.map(lambda p: self._fire(p.id, p.due, now), due):
                     results.extend(batch)
+
+    def _interleaved(self, due: list[Planned]) -> list[Planned]:
+        """Due runs taken a workspace at a time in turn, so a throttled one does not go first."""
+        queues: dict[str, list[Planned]] = {}
+        with self._lock:
+            for planned in due:
+                seen = self._seen.get(planned.forum_id)
+                workspace = seen.forum.workspace_id if seen else ""
+                queues.setdefault(workspace, []).append(planned)
+        order: list[Planned] = []
+        while any(queues.values()):
+            for queue in queues.values():
+                if queue:
+                    order.append(queue.pop(0))
+        return order
 
     def _fire(self, job_id: str, due: datetime, now: datetime) -> list[Result]:
         with self._lock:

@@ -66,7 +66,7 @@ class SlackAdapter:
 
     def __init__(self, core: Core, poster: SlackPoster, *, threads: int = 2) -> None:
         self.core = core
-        self.inbox = Inbox(core.db)
+        self.inbox = Inbox(core.db, metrics=core.metrics)
         processor = Processor(
             core, poster.clients, poster, single_workspace=not core.settings.slack_oauth
         )

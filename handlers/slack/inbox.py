@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from bot.domain import Platform
+from bot.metrics import Metrics
 from bot.services.sql import insert_ignore
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent
@@ -51,10 +52,16 @@ class Pending:
 class Inbox:
     """The Slack rows of the ``inbound_events`` table."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.platform = Platform.SLACK.value
+        self.metrics = metrics or Metrics()
 
     def record(self, workspace_id: str, event_id: str, kind: str, payload: dict[str, Any]) -> bool:
         """Store an inbound item; False when it was stored before (a retried delivery).
@@ -63,8 +70,9 @@ class Inbox:
         """
         # The deprecated verification token rides along in every payload; it is not ours to keep.
         kept = {key: value for key, value in payload.items() if key != "token"}
+        self.metrics.events_received.labels(self.platform).inc()
         with self.db.transaction() as session:
-            return insert_ignore(
+            stored = insert_ignore(
                 session,
                 InboundEvent,
                 {
@@ -79,6 +87,9 @@ class Inbox:
                 },
                 ["platform", "workspace_id", "event_id"],
             )
+        if not stored:
+            self.metrics.events_deduplicated.labels(self.platform).inc()
+        return stored
 
     def claim(self) -> Pending | None:
         """Take the oldest row that is due (pending, retry time reached, or lease expired)."""

@@ -212,8 +212,11 @@ def blocks_of(message: Message) -> list[dict[str, Any]]:
 
 
 def fallback_text(message: Message) -> str:
-    """The notification text sent beside the blocks (escaped, never empty)."""
-    return fit(message.fallback or "Ledarforum", FALLBACK_CHARS)
+    """The notification text sent beside the blocks (escaped and defused, never empty).
+
+    It can carry text people wrote (a theme title from the form), so it is treated as user text.
+    """
+    return fit(message.fallback or "Ledarforum", FALLBACK_CHARS, user=True)
 
 
 def json_size(blocks: list[dict[str, Any]]) -> int:

@@ -1,0 +1,36 @@
+"""``GET /metrics``: Prometheus text with the inbound counters moving as events arrive."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.fakes.slack_signing import message_event
+from tests.slack.conftest import CHANNEL, Served
+
+
+def _value(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_are_served_and_count_received_and_deduplicated_events(served: Served) -> None:
+    event = message_event("Ett exempel", user="U1", channel=CHANNEL, thread_ts="1.000100")
+    assert served.send_event(event, event_id="EvMETRIC1").status_code == 200
+    assert served.send_event(event, event_id="EvMETRIC1", retry=1).status_code == 200
+    response = httpx.get(f"{served.url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    text = response.text
+    assert _value(text, "ledarforum_events_received_total") == 2
+    assert _value(text, "ledarforum_events_deduplicated_total") == 1
+    for name in (
+        "ledarforum_contributions_stored_total",
+        "ledarforum_posts_sent_total",
+        "ledarforum_platform_retries_total",
+        "ledarforum_platform_rate_limited_total",
+        "ledarforum_digest_build_seconds",
+    ):
+        assert f"# TYPE {name.removesuffix('_total')}" in text
+    assert "Ett exempel" not in text  # counters only, never message text

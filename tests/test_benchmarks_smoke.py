@@ -1,0 +1,44 @@
+"""The benchmark suite's smoke version runs and writes every row (how fast is not checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmarks_run_and_write_every_row(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--skip-postgres-if-unavailable",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(output.read_text())
+    names = {row["name"] for row in report["rows"]}
+    assert "ack /ledarforum tema" in names
+    assert "footprint" in names
+    assert {"ingest sqlite", "ingest postgresql"} <= names
+    assert {"digest sqlite", "digest postgresql"} <= names
+    assert "fan-out" in names
+    assert "| benchmark |" in done.stdout
+    ingested = [row for row in report["rows"] if row["name"] == "ingest sqlite"]
+    assert ingested[0]["extra"]["stored"] == ingested[0]["extra"]["n"]
+    fan_out = next(row for row in report["rows"] if row["name"] == "fan-out")
+    assert fan_out["extra"]["duplicates"] == 0
+    assert fan_out["extra"]["lost"] == 0
