@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App
@@ -25,18 +26,51 @@ SLACK_EVENTS = "/slack/events"
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+_TEXT_FIELDS = ("channel", "user", "text", "ts", "thread_ts", "subtype", "reaction", "tab")
+_OBJECT_FIELDS = ("item", "message", "previous_message", "view")
+# The events we listen to; others are acknowledged unread, whatever their fields.
+_CHECKED_EVENTS = {"message", "reaction_added", "app_home_opened"}
+
+
+def _fields_typed(data: dict[str, Any]) -> bool:
+    # Slack sends these as strings or objects; anything else would crash a listener later.
+    texts_ok = all(data.get(k) is None or isinstance(data[k], str) for k in _TEXT_FIELDS)
+    objects_ok = all(data.get(k) is None or isinstance(data[k], dict) for k in _OBJECT_FIELDS)
+    return texts_ok and objects_ok
+
+
+def sound(data: Any) -> bool:
+    """True when a parsed event or payload has the field types Slack sends."""
+    if not isinstance(data, dict):
+        return False
+    event = data.get("event")
+    if event is not None:
+        if not isinstance(event, dict):
+            return False
+        if event.get("type") in _CHECKED_EVENTS and not _fields_typed(event):
+            return False
+        if event.get("type") == "app_home_opened" and not isinstance(event.get("user"), str):
+            return False
+    if data.get("type") == "block_actions":
+        actions = data.get("actions")
+        if not actions or not isinstance(actions, list) or not isinstance(actions[0], dict):
+            return False
+    user = data.get("user")
+    return event is not None or user is None or isinstance(user, dict | str)
+
+
 def well_formed(body: bytes, content_type: str) -> bool:
     """True when a Slack request body has a shape Slack sends (JSON event, form or payload)."""
     # RecursionError: JSON nested thousands deep is malformed for us, not a server error.
     try:
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(body), dict)
+            return sound(json.loads(body))
         form = parse_qs(body.decode("utf-8"), strict_parsing=True)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     if "payload" in form:
         try:
-            return isinstance(json.loads(form["payload"][0]), dict)
+            return sound(json.loads(form["payload"][0]))
         except (ValueError, RecursionError):
             return False
     return "command" in form or "ssl_check" in form

@@ -134,11 +134,6 @@ def _event(event: dict[str, Any]) -> bytes:
     return event_callback(TEAM, event)
 
 
-def _bug(reason: str) -> pytest.MarkDecorator:
-    """A known crash outside this file: fails today, and must start passing once fixed."""
-    return pytest.mark.xfail(strict=True, reason=f"bug in handlers/slack: {reason}")
-
-
 ODD_EVENTS: list[Any] = [
     {"type": "member_joined_channel", "user": "U1", "channel": CHANNEL},
     {"type": "something_new_from_slack", "x": 1},
@@ -153,24 +148,20 @@ ODD_EVENTS: list[Any] = [
             "thread_ts": 7,
             "ts": 8,
         },
-        marks=_bug("wrong field types are recorded, then processing raises TypeError 5 times"),
         id="message-wrong-types",
     ),
     pytest.param(
         {"type": "message", "subtype": "message_changed", "channel": CHANNEL, "message": "str"},
-        marks=_bug("listeners/events.wanted_message calls .get on a str: 500 to Slack"),
         id="message_changed-not-a-dict",
     ),
     {"type": "message", "subtype": "message_deleted", "channel": CHANNEL},
     pytest.param(
         {"type": "reaction_added", "user": "U1", "reaction": "bulb", "item": "nope"},
-        marks=_bug("listeners/events.on_reaction calls .get on a str item: 500 to Slack"),
         id="reaction_added-item-str",
     ),
     {"type": "reaction_added", "user": "U1", "reaction": "bulb", "item": {"type": "message"}},
     pytest.param(
         {"type": "app_home_opened"},
-        marks=_bug("recorded without a user, then process.py raises KeyError 5 times"),
         id="app_home_opened-no-user",
     ),
     {"type": "app_home_opened", "user": None, "tab": 3},
@@ -182,7 +173,8 @@ def test_unknown_and_incomplete_events_are_answered_without_a_5xx(
     served: Served, event: dict[str, Any]
 ) -> None:
     response = post_signed(served.events_url, _event(event), SECRET, JSON)
-    assert response.status_code == 200
+    # Acknowledged unread, or refused as a malformed body (wrong field types): never a 5xx.
+    assert response.status_code in {200, 400}
     served.idle(timeout=3)  # a row that keeps failing would wait out its retries
     assert served.count() == 0
     with served.core.db.transaction() as session:
@@ -195,7 +187,6 @@ ODD_PAYLOADS: list[Any] = [
     {"type": "something_new", "user": {"id": "U1"}, "team": {"id": TEAM}},
     pytest.param(
         {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": TEAM}, "actions": []},
-        marks=_bug("block_actions with no actions: IndexError in the dispatch, 500 to Slack"),
         id="block_actions-empty",
     ),
     {"type": "block_actions", "team": {"id": TEAM}, "actions": [{"action_id": "unknown"}]},
