@@ -1,5 +1,5 @@
-"""``python -m benchmarks [--quick] [--skip-postgres-if-unavailable]``: run every row, print the
-table and write ``benchmarks/results/latest.json``."""
+"""``python -m benchmarks [--quick] [--only ROWS] [--skip-postgres-if-unavailable]``: run the
+rows, print the table and write ``benchmarks/results/latest.json``."""
 
 from __future__ import annotations
 
@@ -94,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="skip the PostgreSQL rows (with a note) when no server answers",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated rows to run (ack, ingest, digest, fanout); default: all",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     postgres = pg_available()
@@ -119,7 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             ),
         ]
+        chosen = {name.strip() for name in args.only.split(",") if name.strip()}
+        unknown = chosen - {name for name, _ in steps}
+        if unknown:
+            parser.error(f"unknown rows: {', '.join(sorted(unknown))}")
         for name, step in steps:
+            if chosen and name not in chosen:
+                continue
             started = time.perf_counter()
             print(f"running {name} …", file=sys.stderr, flush=True)
             rows += step()

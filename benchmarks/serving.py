@@ -116,6 +116,7 @@ def acknowledgement(scratch: Path, requests: int) -> list[Row]:
     """Row 1 (``/ledarforum tema`` at concurrency 1 and 32) and row 5 (start-up, idle RSS)."""
     fake = _fake()
     loads: dict[str, dict[int, Load]] = {}
+    answered = (0, 0, 0.0)
     footprint: dict[str, tuple[float, int]] = {}
     try:
         for kind in ("baseline", "ours"):
@@ -130,6 +131,12 @@ def acknowledgement(scratch: Path, requests: int) -> list[Row]:
                         loads[kind][conc] = drive(
                             server.events_url, _commands(fake, requests), conc
                         )
+                    if kind == "ours":
+                        # Acks come first, answers follow: every command must get its answer.
+                        expected = 20 + 2 * requests
+                        began = time.perf_counter()
+                        _until(lambda n=expected: len(fake.responses) >= n, 300)
+                        answered = (len(fake.responses), expected, time.perf_counter() - began)
                 finally:
                     server.stop()
     finally:
@@ -145,6 +152,12 @@ def acknowledgement(scratch: Path, requests: int) -> list[Row]:
         )
         if any(bad.values()):
             rows[-1].note = f"non-200 answers: {bad}"
+    got, expected, drained = answered
+    rows[-1].note = (rows[-1].note + "; " if rows[-1].note else "") + (
+        f"answers posted {got} of {expected}, the last {drained:.1f} s after the last ack"
+    )
+    rows[-1].extra["answered"] = got
+    rows[-1].extra["answers_expected"] = expected
     (ours_ready, ours_rss), (base_ready, base_rss) = footprint["ours"], footprint["baseline"]
     rows.append(
         Row(

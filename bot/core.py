@@ -61,6 +61,7 @@ def open_core(
         default_language=settings.language,
         default_timezone=settings.timezone,
         clock=clock,
+        metrics=metrics,
     )
     return Core(settings, db, publisher, dialogue, posters, metrics)
 

@@ -16,6 +16,7 @@ from bot.commands import AdminVerb, Command, Verb, parse
 from bot.domain import ForumInfo, Language, Platform, Source, is_language
 from bot.i18n import month_name, t
 from bot.messages import Actions, Bullets, Button, FileAttachment, Header, Message, Paragraph, Reply
+from bot.metrics import Metrics
 from bot.posts import (
     admin_help,
     current_theme,
@@ -80,9 +81,11 @@ class Dialogue:
         default_language: Language = "sv",
         default_timezone: str = "Europe/Stockholm",
         clock: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
+        self.metrics = metrics or publisher.metrics
         self.configured_organisers = configured_organisers
         self.default_language = default_language
         self.default_timezone = default_timezone
@@ -235,6 +238,8 @@ class Dialogue:
                 theme = cycles.for_forum(session, forum).theme_for(recorded.period.month)
         except ContributionError as exc:
             return Reply([error(lang, exc.key, **exc.params)])
+        if recorded.created:
+            self.metrics.contributions_stored.labels(source.value).inc()
         title = theme.title.get(lang) if theme else None
         return Reply([share_confirmation(lang, recorded.id, title, created=recorded.created)])
 

@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import uvicorn
 from starlette.routing import BaseRoute
@@ -24,9 +24,11 @@ from bot.domain import Platform
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import SlackPoster
-from handlers.teams.app import TeamsAdapter
 from handlers.web import SlackEndpoints, build_web_app
 from schedules.scheduler import SchedulerService
+
+if TYPE_CHECKING:
+    from handlers.teams.app import TeamsAdapter
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,13 @@ class Composition:
         logs.configure(settings.log_level, settings.log_format, settings.secrets())
         core = open_core(settings)
         if settings.slack_bot_token or settings.slack_oauth:
-            core.posters[Platform.SLACK] = SlackPoster(slack_clients(settings, core.db.engine))
+            core.posters[Platform.SLACK] = SlackPoster(
+                slack_clients(settings, core.db.engine, core.metrics)
+            )
         if settings.teams_configured:
+            # Imported here: the Teams SDK takes seconds to import, a Slack-only bot never needs it.
+            from handlers.teams.app import TeamsAdapter
+
             # The SDK's loop starts on first use, so one-shot commands can post to Teams too.
             self._teams = TeamsAdapter(core)
             core.posters[Platform.TEAMS] = self._teams.poster

@@ -21,6 +21,7 @@ from bot.services import (
 )
 from bot.services import digest as digests
 from bot.services.contributions import ContributionError, NewContribution
+from bot.storage.db import Database, make_engine
 from bot.storage.models import AuditEntry, Contribution
 from bot.timing import Period
 
@@ -248,3 +249,22 @@ def test_forget_me_erases_a_persons_data_only(core: Core) -> None:
         assert [c.author_id for c in session.scalars(select(Contribution))] == ["U2"]
         digest = digests.load(session, forum.id, FRIDAY - timedelta(days=7), FRIDAY)
     assert all(item.author != "Person U1" for g in digest.groups for item in g.items)
+
+
+def test_a_theme_edited_by_another_process_is_read_at_once(core: Core, database_url: str) -> None:
+    """Cycles are cached per process; an edit through another engine must still show at once."""
+    forum = make_forum(core)
+    with core.db.transaction() as session:
+        before = cycles.for_forum(session, forum)
+        before.themes.clear()  # a caller changing its copy must not change what others read
+    with core.db.transaction() as session:
+        assert cycles.for_forum(session, forum).theme_for(12) is not None
+    other = Database(make_engine(database_url))
+    try:
+        with other.transaction() as session:
+            cycles.set_theme(session, forum, None, 12, actor="test")
+    finally:
+        other.dispose()
+    with core.db.transaction() as session:
+        assert cycles.for_forum(session, forum).theme_for(12) is None
+        assert cycles.for_forum(session, forum).theme_for(11) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from bot.storage.models import Cycle, Forum, Theme
 from bot.timing import Period, period_at, utcnow
 
 DEFAULT_KEY = "default"
+_CACHE_SIZE = 256
 
 
 def forum_key(forum_id: int) -> str:
@@ -127,9 +129,55 @@ def key_for(session: Session, forum: ForumInfo) -> str:
     return own.key if own else DEFAULT_KEY
 
 
+class _Documents:
+    """Cycle documents already read, by (cycle id, ``updated_at``).
+
+    Every change to a cycle's themes goes through this module and moves ``updated_at``, so one
+    light query for the key tells whether a cached document is still the stored one; this holds
+    across processes, because the key is read from the database each time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._docs: dict[tuple[int, datetime], CycleDocument] = {}
+
+    def get(self, session: Session, row_id: int, updated_at: datetime) -> CycleDocument:
+        key = (row_id, updated_at)
+        with self._lock:
+            doc = self._docs.get(key)
+        if doc is None:
+            themes = session.scalars(
+                select(Theme).where(Theme.cycle_id == row_id).order_by(Theme.month)
+            )
+            name = session.scalar(select(Cycle.name).where(Cycle.id == row_id)) or ""
+            doc = CycleDocument(name=name, themes={t.month: theme_from_row(t) for t in themes})
+            with self._lock:
+                if len(self._docs) >= _CACHE_SIZE:
+                    self._docs.clear()
+                self._docs[key] = doc
+        # A copy of the mapping: a caller changing it must not change what others read.
+        return CycleDocument(name=doc.name, themes=dict(doc.themes))
+
+
+_documents = _Documents()
+
+
 def for_forum(session: Session, forum: ForumInfo) -> CycleDocument:
-    """The cycle a forum follows (an empty one if nothing was ever stored)."""
-    return load(session, key_for(session, forum)) or CycleDocument(name="")
+    """The cycle a forum follows (an empty one if nothing was ever stored).
+
+    Read on every reply and command, so it costs one small query when the cycle is unchanged.
+    """
+    own, default = forum_key(forum.id), DEFAULT_KEY
+    found = {
+        key: (row_id, updated_at)
+        for key, row_id, updated_at in session.execute(
+            select(Cycle.key, Cycle.id, Cycle.updated_at).where(Cycle.key.in_((own, default)))
+        )
+    }
+    chosen = found.get(own) or found.get(default)
+    if chosen is None:
+        return CycleDocument(name="")
+    return _documents.get(session, *chosen)
 
 
 def set_theme(

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Base
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database dialect {dialect}")
+    # RETURNING tells reliably whether this statement inserted (rowcount is not portable here).
+    return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
 
 
 def insert_ignore(
@@ -16,15 +30,10 @@ def insert_ignore(
     """Insert a row unless one with the same *keys* exists; True when this call inserted it.
 
     The database decides (ON CONFLICT DO NOTHING), so two processes racing cannot both win.
+    The values travel as bound parameters of one cached statement: building the statement with
+    the values inside would make SQLAlchemy hash every value for its compile cache on each call.
     """
     dialect = session.get_bind().dialect.name
     table: Any = model.__table__
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).values(**values)
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database dialect {dialect}")
-    # RETURNING tells reliably whether this statement inserted (rowcount is not portable here).
-    statement = statement.on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
-    return session.execute(statement).first() is not None
+    statement = _insert_ignore_statement(dialect, table, tuple(keys))
+    return session.execute(statement, values).first() is not None

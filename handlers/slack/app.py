@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.core import Core
-from handlers.slack.inbox import Inbox, InboxWorker
+from bot.metrics import Metrics
+from handlers.slack.inbox import Inbox, InboxWorker, Traffic
 from handlers.slack.listeners import Deps, register
 from handlers.slack.poster import SlackClients, SlackPoster, web_client
 from handlers.slack.process import Processor
@@ -24,14 +25,16 @@ from handlers.slack.process import Processor
 log = logging.getLogger(__name__)
 
 
-def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
+def slack_clients(
+    settings: Settings, engine: Engine, metrics: Metrics | None = None
+) -> SlackClients:
     """Web API clients: per installed workspace with OAuth, else the one bot token."""
     if settings.slack_oauth:
         from handlers.slack import oauth  # slack_sdk's SQLAlchemy stores need greenlet
 
         store = oauth.installation_store(settings, engine)
-        return SlackClients(settings.slack_api_url, installations=store)
-    return SlackClients(settings.slack_api_url, token=settings.slack_bot_token)
+        return SlackClients(settings.slack_api_url, installations=store, metrics=metrics)
+    return SlackClients(settings.slack_api_url, token=settings.slack_bot_token, metrics=metrics)
 
 
 def build_app(core: Core, deps: Deps) -> App:
@@ -43,7 +46,7 @@ def build_app(core: Core, deps: Deps) -> App:
         store = oauth.installation_store(settings, core.db.engine)
         app = App(
             signing_secret=settings.slack_signing_secret or "",
-            client=web_client(settings.slack_api_url),
+            client=web_client(settings.slack_api_url, metrics=core.metrics),
             oauth_settings=oauth.oauth_settings(settings, core.db.engine, store),
             process_before_response=True,
             logger=log,
@@ -52,7 +55,9 @@ def build_app(core: Core, deps: Deps) -> App:
     else:
         app = App(
             signing_secret=settings.slack_signing_secret or "",
-            client=web_client(settings.slack_api_url, settings.slack_bot_token),
+            client=web_client(
+                settings.slack_api_url, settings.slack_bot_token, metrics=core.metrics
+            ),
             token_verification_enabled=False,  # credentials are checked when first used
             process_before_response=True,
             logger=log,
@@ -70,8 +75,10 @@ class SlackAdapter:
         processor = Processor(
             core, poster.clients, poster, single_workspace=not core.settings.slack_oauth
         )
-        self.worker = InboxWorker(self.inbox, processor, threads=threads)
-        self.app = build_app(core, Deps(core.dialogue, self.inbox, self.worker.wake))
+        self.traffic = Traffic()
+        self.worker = InboxWorker(self.inbox, processor, threads=threads, traffic=self.traffic)
+        deps = Deps(core.dialogue, self.inbox, self.worker.wake, self.traffic.arrived)
+        self.app = build_app(core, deps)
 
     def start(self) -> None:
         """Start processing the inbox (rows left by an earlier run first)."""

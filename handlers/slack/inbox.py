@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,12 @@ LEASE = timedelta(minutes=5)
 RETRY_AFTER = timedelta(seconds=5)
 MAX_ATTEMPTS = 5
 CANDIDATES = 20
+# Rows one worker takes per claim: enough to save round trips, few enough to share the work.
+BATCH = 8
+# Background work gives way to acknowledgements: it waits for this long a pause in arriving
+# requests, but never longer than MAX_DEFER, so answers are late under a burst, never lost.
+QUIET = 0.05
+MAX_DEFER = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,11 @@ class Inbox:
         db: Database,
         clock: Callable[[], datetime] = utcnow,
         metrics: Metrics | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.lease = lease
         self.platform = Platform.SLACK.value
         self.metrics = metrics or Metrics()
 
@@ -91,9 +100,13 @@ class Inbox:
             self.metrics.events_deduplicated.labels(self.platform).inc()
         return stored
 
-    def claim(self) -> Pending | None:
-        """Take the oldest row that is due (pending, retry time reached, or lease expired)."""
+    def claim(self, limit: int = 1) -> list[Pending]:
+        """Take up to *limit* of the oldest due rows (pending, retry time reached, lease expired).
+
+        One transaction for the lot: under load a worker takes several rows per round trip.
+        """
         now = self.clock()
+        taken: list[Pending] = []
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(InboundEvent)
@@ -102,19 +115,21 @@ class Inbox:
                     or_(
                         InboundEvent.status == "pending",
                         (InboundEvent.status == "processing")
-                        & (InboundEvent.processed_at < now - LEASE),
+                        & (InboundEvent.processed_at < now - self.lease),
                     ),
                 )
                 .order_by(InboundEvent.id)
-                .limit(CANDIDATES)
+                .limit(max(CANDIDATES, limit))
             ).all()
             for row in rows:
+                if len(taken) >= limit:
+                    break
                 # Read before the update: the ORM refreshes the row object with the new values.
                 status, attempts = row.status, row.attempts
                 last = row.processed_at if status == "pending" and attempts else None
                 if last is not None and last > now - RETRY_AFTER * attempts:
                     continue  # failed before: back off before the next attempt
-                taken = session.execute(
+                result = session.execute(
                     update(InboundEvent)
                     .where(
                         InboundEvent.id == row.id,
@@ -124,12 +139,30 @@ class Inbox:
                     .values(status="processing", processed_at=now, attempts=attempts + 1)
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(taken, "rowcount", 0) == 1:
+                if getattr(result, "rowcount", 0) == 1:
                     payload = dict(row.payload)
-                    return Pending(
-                        row.id, row.workspace_id, row.event_id, row.kind, payload, attempts + 1
+                    taken.append(
+                        Pending(
+                            row.id, row.workspace_id, row.event_id, row.kind, payload, attempts + 1
+                        )
                     )
-        return None
+        return taken
+
+    def release(self, items: list[Pending]) -> None:
+        """Hand claimed rows back untouched (not an attempt), for this or another worker."""
+        if not items:
+            return
+        with self.db.transaction() as session:
+            for item in items:
+                session.execute(
+                    update(InboundEvent)
+                    .where(
+                        InboundEvent.id == item.id,
+                        InboundEvent.status == "processing",
+                        InboundEvent.attempts == item.attempts,
+                    )
+                    .values(status="pending", attempts=item.attempts - 1, processed_at=None)
+                )
 
     def finish(self, item: Pending) -> None:
         """Mark a row done."""
@@ -159,6 +192,34 @@ class Inbox:
         return int(found or 0)
 
 
+class Traffic:
+    """When a Slack request last arrived, so that background work can give way to acks.
+
+    Slack's three seconds for an acknowledgement are a hard limit; an answer sent through the
+    ``response_url`` a moment later is not. The listeners call :meth:`arrived`; workers call
+    :meth:`wait_quiet` before each row.
+    """
+
+    def __init__(self, quiet: float = QUIET, longest: float = MAX_DEFER) -> None:
+        self.quiet = quiet
+        self.longest = longest
+        self._last = float("-inf")
+
+    def arrived(self) -> None:
+        """A request has arrived (a float assignment: safe from any thread)."""
+        self._last = time.monotonic()
+
+    def wait_quiet(self, stop: threading.Event) -> None:
+        """Wait until no request arrived for :attr:`quiet` seconds, or :attr:`longest` passed."""
+        deadline = time.monotonic() + self.longest
+        while not stop.is_set():
+            now = time.monotonic()
+            pause = self.quiet - (now - self._last)
+            if pause <= 0 or now >= deadline:
+                return
+            stop.wait(min(pause, deadline - now))
+
+
 class InboxWorker:
     """Threads that process inbox rows as they arrive (woken at once) and on a slow poll."""
 
@@ -169,8 +230,12 @@ class InboxWorker:
         *,
         threads: int = 2,
         poll_seconds: float = 2.0,
+        batch: int = BATCH,
+        traffic: Traffic | None = None,
     ) -> None:
         self.inbox = inbox
+        self.batch = batch
+        self.traffic = traffic or Traffic(quiet=0.0)
         self.handle = handle
         self.threads = threads
         self.poll_seconds = poll_seconds
@@ -200,10 +265,25 @@ class InboxWorker:
         self._workers.clear()
 
     def run_once(self) -> bool:
-        """Process one due row; False when there was none."""
-        item = self.inbox.claim()
-        if item is None:
+        """Process a batch of due rows; False when there was none.
+
+        Each row is settled on its own as soon as it is handled, so a crash repeats at most the
+        one in hand. Rows of the batch not started within half a lease are handed back, so a
+        slow batch (a rate-limited DM, say) never lets another worker take a row twice.
+        """
+        items = self.inbox.claim(self.batch)
+        if not items:
             return False
+        started = time.monotonic()
+        for index, item in enumerate(items):
+            self.traffic.wait_quiet(self._stop)
+            if index and time.monotonic() - started > self.inbox.lease.total_seconds() / 2:
+                self.inbox.release(items[index:])
+                break
+            self._handle(item)
+        return True
+
+    def _handle(self, item: Pending) -> None:
         try:
             self.handle(item)
         except Exception as exc:
@@ -218,7 +298,6 @@ class InboxWorker:
             self.inbox.fail(item, f"{type(exc).__name__}: {exc}")
         else:
             self.inbox.finish(item)
-        return True
 
     def _loop(self) -> None:
         while not self._stop.is_set():

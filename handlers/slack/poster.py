@@ -29,6 +29,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.domain import ForumInfo
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.ports import PostRef
 from bot.ratelimit import TokenBucket, retry_after_seconds
 from handlers.slack import render
@@ -73,29 +74,75 @@ class WorkspaceRateLimitRetry(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def retry_handlers(gate: TokenBucket | None = None) -> list[RetryHandler]:
+class CountedRetry(RetryHandler):
+    """Another retry handler, unchanged, whose every retry is counted in ``/metrics``."""
+
+    def __init__(self, inner: RetryHandler, metrics: Metrics, reason: str) -> None:
+        super().__init__(max_retry_count=inner.max_retry_count)
+        self.inner = inner
+        self.metrics = metrics
+        self.reason = reason
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return self.inner.can_retry(state=state, request=request, response=response, error=error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        self.metrics.retries.labels("slack", self.reason).inc()
+        if self.reason == "rate_limited":
+            self.metrics.rate_limited.labels("slack").inc()
+        self.inner.prepare_for_next_attempt(
+            state=state, request=request, response=response, error=error
+        )
+
+
+def retry_handlers(
+    gate: TokenBucket | None = None, metrics: Metrics | None = None
+) -> list[RetryHandler]:
     """Retries for every Web API call: connection errors, rate limits, server errors."""
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        WorkspaceRateLimitRetry(gate or TokenBucket(GATE_RATE, GATE_RATE)),
-        ServerErrorRetryHandler(max_retry_count=2),
+    # slack_sdk counts attempts once per call across all handlers: a 429 and a 503 before a
+    # reset use up two of the connection handler's retries too, hence three each.
+    handlers: list[tuple[RetryHandler, str]] = [
+        (ConnectionErrorRetryHandler(max_retry_count=3), "connection"),
+        (WorkspaceRateLimitRetry(gate or TokenBucket(GATE_RATE, GATE_RATE)), "rate_limited"),
+        (ServerErrorRetryHandler(max_retry_count=3), "server_error"),
     ]
+    if metrics is None:
+        return [handler for handler, _ in handlers]
+    return [CountedRetry(handler, metrics, reason) for handler, reason in handlers]
 
 
 def web_client(
-    base_url: str, token: str | None = None, gate: TokenBucket | None = None
+    base_url: str,
+    token: str | None = None,
+    gate: TokenBucket | None = None,
+    metrics: Metrics | None = None,
 ) -> WebClient:
     """A Web API client for *base_url* (Slack, GovSlack or a test fake) that retries."""
     return WebClient(
-        token=token, base_url=base_url, timeout=15, retry_handlers=retry_handlers(gate)
+        token=token, base_url=base_url, timeout=15, retry_handlers=retry_handlers(gate, metrics)
     )
 
 
 def gate_of(client: WebClient) -> TokenBucket | None:
     """The workspace gate of a client made by :func:`web_client`."""
     for handler in client.retry_handlers or []:
-        if isinstance(handler, WorkspaceRateLimitRetry):
-            return handler.gate
+        inner = handler.inner if isinstance(handler, CountedRetry) else handler
+        if isinstance(inner, WorkspaceRateLimitRetry):
+            return inner.gate
     return None
 
 
@@ -133,8 +180,10 @@ class SlackClients:
         *,
         token: str | None = None,
         installations: InstallationStore | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.base_url = base_url
+        self.metrics = metrics
         self._token = token
         self._installations = installations
         self._cache: dict[str, WebClient] = {}
@@ -151,7 +200,7 @@ class SlackClients:
         with self._lock:
             client = self._cache.get(token)
             if client is None:
-                client = self._cache[token] = web_client(self.base_url, token)
+                client = self._cache[token] = web_client(self.base_url, token, metrics=self.metrics)
             return client
 
 

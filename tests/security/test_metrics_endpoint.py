@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from bot.timing import utcnow
 from tests.fakes.slack_signing import message_event
 from tests.slack.conftest import CHANNEL, Served
 
@@ -34,3 +35,40 @@ def test_metrics_are_served_and_count_received_and_deduplicated_events(served: S
     ):
         assert f"# TYPE {name.removesuffix('_total')}" in text
     assert "Ett exempel" not in text  # counters only, never message text
+
+
+def _labelled(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_stored_contributions_retries_and_rate_limits_are_counted(served: Served) -> None:
+    result = served.core.publisher.post_theme(served.forum(), utcnow())
+    thread = result.message_id
+    assert thread
+    served.slack.inject_faults("chat.postEphemeral", [429, 503, "reset"])
+    assert served.reply("Ett gott exempel", thread).status_code == 200
+    served.idle()
+    assert served.count() == 1
+    text = httpx.get(f"{served.url}/metrics").text
+    assert _labelled(text, "ledarforum_contributions_stored_total", source="thread_reply") == 1
+    assert _labelled(text, "ledarforum_platform_rate_limited_total", platform="slack") == 1
+    assert (
+        _labelled(
+            text, "ledarforum_platform_retries_total", platform="slack", reason="rate_limited"
+        )
+        == 1
+    )
+    assert (
+        _labelled(
+            text, "ledarforum_platform_retries_total", platform="slack", reason="server_error"
+        )
+        == 1
+    )
+    assert (
+        _labelled(text, "ledarforum_platform_retries_total", platform="slack", reason="connection")
+        == 1
+    )

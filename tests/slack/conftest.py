@@ -164,7 +164,8 @@ def make_served(database_url: str, slack: FakeSlackAPI) -> Iterator[Callable[...
     def start(pace: float = 0.0, **changes: Any) -> Served:
         settings = settings_for(database_url, slack.url, **changes)
         core = open_core(settings, database=Database(make_engine(database_url)))
-        poster = SlackPoster(slack_clients(settings, core.db.engine), ChannelPacer(pace))
+        clients = slack_clients(settings, core.db.engine, core.metrics)
+        poster = SlackPoster(clients, ChannelPacer(pace))
         core.posters[Platform.SLACK] = poster
         adapter = SlackAdapter(core, poster)
         routes = SlackEndpoints(adapter.app, SECRET).routes()

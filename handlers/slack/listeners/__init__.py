@@ -5,6 +5,8 @@ The slow work happens later in :mod:`handlers.slack.process`, from the durable i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
 
 from handlers.slack.listeners import commands, events, interactions
@@ -16,6 +18,12 @@ __all__ = ["Deps", "register"]
 
 def register(app: App, deps: Deps) -> None:
     """Connect every listener and the organiser check to *app*."""
+
+    def note_arrival(next: Callable[[], None]) -> None:
+        deps.arrived()  # first, for both transports: the inbox worker gives way to acks
+        next()
+
+    app.middleware(note_arrival)
     app.middleware(organiser_gate(deps))
     events.register(app, deps)
     commands.register(app, deps)

@@ -19,6 +19,7 @@ class Deps:
     dialogue: Dialogue
     inbox: Inbox
     wake: Callable[[], None]
+    arrived: Callable[[], None] = lambda: None
 
     def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
         """Store the request durably (raises on a database error: no ack, Slack retries)."""
