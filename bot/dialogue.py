@@ -235,11 +235,11 @@ class Dialogue:
         try:
             with self.db.transaction() as session:
                 recorded = contributions.record(session, forum, new)
-                theme = cycles.for_forum(session, forum).theme_for(recorded.period.month)
         except ContributionError as exc:
             return Reply([error(lang, exc.key, **exc.params)])
         if recorded.created:
             self.metrics.contributions_stored.labels(source.value).inc()
+        theme = recorded.theme
         title = theme.title.get(lang) if theme else None
         return Reply([share_confirmation(lang, recorded.id, title, created=recorded.created)])
 

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import ForumInfo, Source
+from bot.domain import ForumInfo, Source, ThemeContent
 from bot.services import cycles
 from bot.services.forums import moments
-from bot.services.sql import insert_ignore
+from bot.services.sql import insert_new
 from bot.storage.models import Contribution
 from bot.timing import Period, period_at, utcnow
 
@@ -52,6 +52,7 @@ class Recorded:
     id: int
     created: bool
     period: Period
+    theme: ThemeContent | None = None
 
 
 def clean_text(text: str) -> str:
@@ -76,7 +77,7 @@ def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded
     text = validate_text(new.text)
     period = new.period or period_at(new.created_at, moments(forum))
     theme = cycles.for_forum(session, forum).theme_for(period.month)
-    inserted = insert_ignore(
+    inserted = insert_new(
         session,
         Contribution,
         {
@@ -99,13 +100,15 @@ def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded
         },
         ["forum_id", "source_message_id"],
     )
+    if inserted is not None:
+        return Recorded(inserted, True, period, theme)
     row_id = session.scalars(
         select(Contribution.id).where(
             Contribution.forum_id == forum.id,
             Contribution.source_message_id == new.source_message_id,
         )
     ).one()
-    return Recorded(row_id, inserted, period)
+    return Recorded(row_id, False, period, theme)
 
 
 def edit(

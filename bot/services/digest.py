@@ -6,7 +6,6 @@ cost follows the week, not the whole history.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,12 +74,11 @@ class Digest:
         return not self.groups
 
 
-_SPACE = re.compile(r"\s+")
-
-
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """A readable excerpt: whitespace collapsed, cut at a word boundary with an ellipsis."""
-    flat = _SPACE.sub(" ", text).strip()
+    # Same as re.sub(r"\s+", " ", text).strip(): str.split() breaks on exactly what \s matches
+    # (a test checks it), and it is several times faster in a digest of thousands.
+    flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
     cut = flat[: limit - 1]

@@ -24,10 +24,10 @@ def _insert_ignore_statement(dialect: str, table: Table, keys: tuple[str, ...]) 
     return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
 
 
-def insert_ignore(
+def insert_new(
     session: Session, model: type[Base], values: dict[str, Any], keys: list[str]
-) -> bool:
-    """Insert a row unless one with the same *keys* exists; True when this call inserted it.
+) -> int | None:
+    """Insert a row unless one with the same *keys* exists; the new row's id, or None.
 
     The database decides (ON CONFLICT DO NOTHING), so two processes racing cannot both win.
     The values travel as bound parameters of one cached statement: building the statement with
@@ -36,4 +36,12 @@ def insert_ignore(
     dialect = session.get_bind().dialect.name
     table: Any = model.__table__
     statement = _insert_ignore_statement(dialect, table, tuple(keys))
-    return session.execute(statement, values).first() is not None
+    row = session.execute(statement, values).first()
+    return None if row is None else int(row[0])
+
+
+def insert_ignore(
+    session: Session, model: type[Base], values: dict[str, Any], keys: list[str]
+) -> bool:
+    """Like :func:`insert_new`; True when this call inserted the row."""
+    return insert_new(session, model, values, keys) is not None

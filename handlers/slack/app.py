@@ -69,13 +69,16 @@ def build_app(core: Core, deps: Deps) -> App:
 class SlackAdapter:
     """The Bolt app, the inbox and its worker, for one process."""
 
-    def __init__(self, core: Core, poster: SlackPoster, *, threads: int = 2) -> None:
+    def __init__(self, core: Core, poster: SlackPoster, *, threads: int | None = None) -> None:
         self.core = core
         self.inbox = Inbox(core.db, metrics=core.metrics)
         processor = Processor(
             core, poster.clients, poster, single_workspace=not core.settings.slack_oauth
         )
         self.traffic = Traffic()
+        if threads is None:
+            # SQLite has one writer, so more threads only queue; PostgreSQL overlaps round trips.
+            threads = 4 if core.db.engine.dialect.name == "postgresql" else 2
         self.worker = InboxWorker(self.inbox, processor, threads=threads, traffic=self.traffic)
         deps = Deps(core.dialogue, self.inbox, self.worker.wake, self.traffic.arrived)
         self.app = build_app(core, deps)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -60,12 +61,14 @@ MAX_QUOTED_LINES = 60
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# One encoder for every measurement: json.dumps() with options builds a new one per call.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def escape(text: str) -> str:
     """Text escaped for mrkdwn: ``&``, ``<`` and ``>`` become entities (no mention survives)."""
-    return "".join(_ENTITIES.get(char, char) for char in text)
+    # ``&`` first, so the entities made for ``<`` and ``>`` are not escaped again.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def unescape(text: str) -> str:
@@ -206,9 +209,79 @@ def element_blocks(element: Element) -> list[Block]:
     return []
 
 
+def entry_section(text: str) -> dict[str, Any]:
+    """``SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)).to_dict()``, made directly.
+
+    A digest is thousands of entries and slack_sdk's ``to_dict`` (which validates through
+    ``dir()``) dominated its rendering. Same keys in the same (sorted) order; a test compares the
+    two. Only for texts slack_sdk accepts (1 to 3,000 characters), see :func:`_render`.
+    """
+    return {"text": {"text": text, "type": "mrkdwn", "verbatim": True}, "type": "section"}
+
+
+# The JSON of ``[entry_section(text)]`` is this many characters plus the JSON string of *text*.
+_ENTRY_JSON = len(_COMPACT.encode([entry_section("")])) - len('""')
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (far cheaper than copy.deepcopy or rendering again)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
+
+
+class _Rendering(NamedTuple):  # a NamedTuple: thousands are made, and quickly
+    """An element's blocks (how many and their compact JSON size) and how to make them.
+
+    The blocks kept here never leave it: every caller gets its own copy, so a memoised rendering
+    can be shared (and read from several threads) without anyone mutating it for the others.
+    """
+
+    block_count: int
+    weight: int
+    section: str | None  # an entry's text: its blocks are [entry_section(section)]
+    blocks: tuple[dict[str, Any], ...]  # any other element's
+
+    def fresh(self) -> list[dict[str, Any]]:
+        """The blocks, for a caller to keep."""
+        if self.section is not None:
+            return [entry_section(self.section)]
+        copy: list[dict[str, Any]] = _copied(list(self.blocks))
+        return copy
+
+
+def _render(element: Element) -> _Rendering:
+    if type(element) is Entry:  # the hot shape of a digest
+        text = _entry_text(element)
+        if 0 < len(text) <= SECTION_CHARS:
+            # Only the text is kept: a digest's worth of dicts would be garbage collector work.
+            return _Rendering(1, _ENTRY_JSON + len(_COMPACT.encode(text)), text, ())
+    blocks = [block.to_dict() for block in element_blocks(element)]
+    return _Rendering(len(blocks), json_size(blocks), None, tuple(blocks))
+
+
+# What split() rendered to measure, reused by blocks_of() so that posting a part does not render
+# every element again. Rendering is a pure function of the (frozen) element, so equal elements
+# share an entry; an entry goes away with its element.
+_rendered: weakref.WeakKeyDictionary[Element, _Rendering] = weakref.WeakKeyDictionary()
+
+
+def _measured(element: Element) -> _Rendering:
+    """The element rendered, at most once while it is alive."""
+    try:
+        found = _rendered.get(element)
+        if found is None:
+            found = _rendered[element] = _render(element)
+    except TypeError:  # not hashable (a list where a tuple belongs): render without the memo
+        return _render(element)
+    return found
+
+
 def blocks_of(message: Message) -> list[dict[str, Any]]:
     """The message's blocks as JSON-ready dicts."""
-    return [block.to_dict() for element in message.elements for block in element_blocks(element)]
+    return [block for element in message.elements for block in _measured(element).fresh()]
 
 
 def fallback_text(message: Message) -> str:
@@ -221,7 +294,7 @@ def fallback_text(message: Message) -> str:
 
 def json_size(blocks: list[dict[str, Any]]) -> int:
     """Characters of compact block JSON (what Slack's ``msg_blocks_too_long`` measures)."""
-    return len(json.dumps(blocks, ensure_ascii=False, separators=(",", ":")))
+    return len(_COMPACT.encode(blocks))
 
 
 def _normalised(elements: tuple[Element, ...]) -> Iterator[Element]:
@@ -241,26 +314,27 @@ def split(message: Message) -> list[Message]:
     """*message* as parts that each fit Slack's limits; the first keeps the metadata.
 
     A part that starts inside a digest group repeats the group's heading, so every part reads on
-    its own in the thread.
+    its own in the thread. Each element is rendered once here; :func:`blocks_of` reuses that.
     """
     parts: list[list[Element]] = []
     current: list[Element] = []
     count, size = 0, 2
     heading: Header | None = None
+    heading_blocks = heading_weight = 0
     for element in _normalised(message.elements):
-        rendered = [block.to_dict() for block in element_blocks(element)]
-        needed, weight = len(rendered), json_size(rendered)
+        rendering = _measured(element)
+        needed, weight = rendering.block_count, rendering.weight
         if current and (count + needed > MAX_BLOCKS or size + weight + 1 > MAX_BLOCKS_JSON):
             parts.append(current)
             current, count, size = [], 0, 2
             if heading is not None and not isinstance(element, Header | Divider):
-                repeated = [block.to_dict() for block in element_blocks(heading)]
                 current.append(heading)
-                count, size = len(repeated), size + json_size(repeated) + 1
+                count, size = heading_blocks, size + heading_weight + 1
         current.append(element)
         count, size = count + needed, size + weight + 1
         if isinstance(element, Header):
             heading = element if element.level == 2 else None
+            heading_blocks, heading_weight = needed, weight
     parts.append(current)
     return [
         replace(message, elements=tuple(elements), metadata=message.metadata if index == 0 else {})

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
+import sys
 from collections.abc import Callable
 from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain import Source
 from bot.services import contributions, forums, subscriptions
 from bot.services.contributions import NewContribution
+from bot.services.digest import excerpt
 from bot.timing import digest_moment_at_or_before, shift_digest_moment, utcnow
 from handlers.slack.poster import CHANNEL_INTERVAL
 from tests.fakes.slack_api import MAX_BLOCKS_JSON_CHARS, blocks_json_length
@@ -105,3 +111,16 @@ def test_subscribers_get_the_digest_by_dm_at_a_steady_pace(
     assert len(channel_posts) >= 2 and len(direct) == len(channel_posts)
     stamps = [float(post["ts"]) for post in channel_posts]
     assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(stamps))
+
+
+# Every character re's \s matches (Unicode whitespace, \x1c-\x1f included), in runs and alone.
+_WHITESPACE = "".join(re.findall(r"\s", "".join(map(chr, range(sys.maxunicode + 1)))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WHITESPACE) | st.characters(), max_size=400))
+def test_excerpts_collapse_whitespace_as_the_regex_did(text: str) -> None:
+    # excerpt() joins str.split() instead of re.sub(r"\s+", " ", text).strip() (faster).
+    flat = re.sub(r"\s+", " ", text).strip()
+    assert excerpt(text, limit=10_000) == flat
+    assert excerpt(text) == excerpt(flat)

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from bot.messages import Actions, Bullets, Button, Divider, Entry, Header, Message, Note, Paragraph
+from bot.messages import (
+    Actions,
+    Bullets,
+    Button,
+    Divider,
+    Element,
+    Entry,
+    Header,
+    Message,
+    Note,
+    Paragraph,
+)
 from handlers.slack import render
 from tests.fakes.slack_api import validate_message_blocks
 
@@ -120,3 +137,107 @@ def test_many_bullets_and_empty_fallback() -> None:
 def test_slack_escaped_input_is_stored_as_typed() -> None:
     assert render.unescape("A &amp; B &lt;3 &amp;lt;") == "A & B <3 &lt;"
     assert render.escape(render.unescape("x &amp; y")) == "x &amp; y"
+
+
+# Characters that matter to mrkdwn, mentions and JSON, mixed with anything else.
+_TRICKY = st.sampled_from(
+    ["&", "<", ">", "|", "@here", "<!channel>", "\n", "\r", "\u2028", '"', "\\"]
+)
+_TEXTS = st.lists(st.one_of(_TRICKY, st.text(max_size=40)), max_size=40).map("".join)
+
+
+def _sdk(element: Element) -> list[dict[str, Any]]:
+    """The element rendered through slack_sdk objects alone (the path without shortcuts)."""
+    return [block.to_dict() for block in render.element_blocks(element)]
+
+
+def _exact(blocks: object) -> str:
+    return json.dumps(blocks, ensure_ascii=False)  # not sorted: key order must match too
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=render.SECTION_CHARS) | _TEXTS.filter(bool))
+def test_entry_section_is_exactly_what_slack_sdk_builds(text: str) -> None:
+    made = SectionBlock(text=MarkdownTextObject(text=text, verbatim=True)).to_dict()
+    assert _exact(render.entry_section(text)) == _exact(made)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    author=_TEXTS,
+    text=_TEXTS | st.text(min_size=2500, max_size=3200) | st.just("rad\n" * 80),
+    link=st.none()
+    | _TEXTS
+    | st.integers(0, 3100).map(lambda n: "https://s.test/" + "p" * n)
+    | st.just("https://s.test/p?a=1&b=2"),
+    when=st.none() | _TEXTS,
+)
+def test_a_rendered_entry_equals_the_slack_sdk_rendering(
+    author: str, text: str, link: str | None, when: str | None
+) -> None:
+    entry = Entry(author, text, link, when)
+    try:
+        expected = _sdk(entry)
+    except SlackObjectFormationError:  # too long for a section: still refused
+        with pytest.raises(SlackObjectFormationError):
+            render.blocks_of(Message("x", "x", (entry,)))
+        return
+    assert _exact(render.blocks_of(Message("x", "x", (entry,)))) == _exact(expected)
+    # The size split() measures is the size of that JSON.
+    assert render._measured(entry).weight == render.json_size(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS)
+def test_escape_is_the_per_character_mapping(text: str) -> None:
+    entities = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    assert render.escape(text) == "".join(entities.get(char, char) for char in text)
+
+
+def _digest(tag: str, entries: int = 150) -> Message:
+    return Message(
+        "digest",
+        "Veckans goda exempel",
+        (
+            Header(f"Veckans goda exempel {tag}"),
+            Divider(),
+            Header(f"Tema {tag}", level=2),
+            *(
+                Entry(f"Person {n}", f"{tag} {n} " + "x" * 280, "https://s.test/p", "idag")
+                for n in range(entries)
+            ),
+            Note(f"slut {tag}"),
+        ),
+        metadata={"event_type": "ledarforum_digest"},
+    )
+
+
+def test_split_and_blocks_of_render_each_element_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered: Counter[Element] = Counter()
+    original = render._render
+
+    def counting(element: Element) -> Any:
+        rendered[element] += 1
+        return original(element)
+
+    monkeypatch.setattr(render, "_render", counting)
+    message = _digest("en gång")
+    parts = render.split(message)
+    assert len(parts) > 2
+    blocks = [render.blocks_of(part) for part in parts]
+    assert rendered and max(rendered.values()) == 1  # the repeated heading included
+    # What comes out is what rendering each part afresh through slack_sdk gives.
+    for part, got in zip(parts, blocks, strict=True):
+        assert _exact(got) == _exact([b for e in part.elements for b in _sdk(e)])
+
+
+def test_blocks_handed_out_are_never_shared() -> None:
+    parts = render.split(_digest("egna"))
+    first, second = render.blocks_of(parts[0]), render.blocks_of(parts[1])
+    heading = second[0]
+    assert heading == first[2] and heading is not first[2]  # the repeated group heading
+    first[2]["text"]["text"] = "ändrad"
+    assert render.blocks_of(parts[1])[0] == heading
+    again = render.blocks_of(parts[0])
+    assert again == render.blocks_of(parts[0]) and again[3] is not render.blocks_of(parts[0])[3]
+    assert again[2]["text"]["text"] != "ändrad"
