@@ -7,7 +7,6 @@ correctly signed requests.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -247,7 +246,7 @@ def ingest(scratch: Path, count: int, postgres: bool) -> list[Row]:
     """Row 2: thread replies sent as fast as accepted, until every one is stored."""
     baseline = _ingest_baseline(scratch, count)
     rows = []
-    for kind in os.environ.get("LF_KINDS", "sqlite,postgresql").split(","):
+    for kind in ("sqlite", "postgresql"):
         if kind == "postgresql" and not postgres:
             rows.append(
                 Row(f"ingest {kind}", "events/s", None, baseline, note="no PostgreSQL server")

@@ -98,6 +98,9 @@ class Processor:
         self.clients = clients
         self.poster = poster
         self.single_workspace = single_workspace
+        # Forums are seeded without a team only at start; adopting them once per team suffices
+        # (resolve() still adopts a straggler channel by channel).
+        self._adopted: set[str] = set()
         self.people = People()
         self._kinds: dict[str, Callable[[str, Payload], None]] = {
             "event": self._event,
@@ -109,8 +112,9 @@ class Processor:
 
     def __call__(self, item: Pending) -> None:
         """Do the work of *item* (raises to have it retried later)."""
-        if self.single_workspace:
+        if self.single_workspace and item.workspace_id not in self._adopted:
             adopt_all(self.core.db, item.workspace_id)
+            self._adopted.add(item.workspace_id)
         self._kinds[item.kind](item.workspace_id, item.payload)
 
     # -- helpers -------------------------------------------------------------------------------
