@@ -52,12 +52,16 @@ from handlers.teams import render
 from handlers.teams.inbox import TeamsInbox
 from handlers.teams.poster import Person, TeamsPoster
 from handlers.teams.refs import ConversationRef, message_link, split_thread
+from handlers.teams.sender import RETRY_STATUSES, SendFailed
 
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
-_PERIOD = re.compile(r"^\d{4}-\d{2}$")
+_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+_NONCE = re.compile(r"[0-9A-Za-z_-]{1,64}")
+MAX_ROW_ID = 2**31 - 1  # ids a card may name (forums, contributions): within an INTEGER column
+MAX_LINK_CHARS = 1000  # what contributions.permalink holds
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,15 @@ class Activities:
             return
         try:
             work()
+        except SendFailed as exc:
+            if not _refused_for_good(exc):
+                self.inbox.fail(claim, type(exc).__name__)
+                raise
+            # Teams will not take the answer (an unknown person or conversation, no access):
+            # a 500 would only bring the same activity back to fail again.
+            log.warning("teams %s not answered: %s", activity.type, exc)
+            self.inbox.give_up(claim, f"{type(exc).__name__}: HTTP {exc.status}")
+            return
         except Exception as exc:
             self.inbox.fail(claim, type(exc).__name__)
             raise
@@ -230,6 +243,7 @@ class Activities:
             self._command(where, actor, person, command, activity.id)
         elif forum is not None and period is not None:
             created = activity.timestamp or self.dialogue.clock()
+            link = message_link(where.ref, activity.id, where.thread_root)
             reply = self.dialogue.share(
                 actor,
                 forum,
@@ -237,7 +251,7 @@ class Activities:
                 Source.THREAD_REPLY,
                 message_id=activity.id,
                 created_at=created,
-                permalink=message_link(where.ref, activity.id, where.thread_root),
+                permalink=link if len(link) <= MAX_LINK_CHARS else None,
                 period=period,
                 channel_id=where.channel_id,
             )
@@ -315,15 +329,15 @@ class Activities:
             if forum is None:
                 self.poster.send_private(person, error(lang, "forum.none"))
                 return
-            key = str(value.get("value") or "")
-            self._open_form(person, forum, lang, key if _PERIOD.match(key) else None)
+            period = _period(value.get("value"))
+            self._open_form(person, forum, lang, period.key if period else None)
         elif action == render.SHARE_SUBMIT:
             self._submitted(activity, where, actor, person, forum, lang, value)
         elif action == SHARE_UNDO:
-            raw = str(value.get("value") or "")
+            contribution = _row_id(value.get("value"))
             reply = (
-                self.dialogue.undo(actor, int(raw), forum)
-                if raw.isdigit()
+                self.dialogue.undo(actor, contribution, forum)
+                if contribution is not None
                 else Reply([info(lang, "share.undo_missing")])
             )
             self._deliver(reply, where, actor, person, forum)
@@ -336,9 +350,12 @@ class Activities:
     def _forum_of(self, value: Mapping[str, Any], where: Where) -> ForumInfo | None:
         """The forum a card belongs to: its data names it; it must be in the person's tenant."""
         raw = value.get("forum")
-        if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+        if raw is not None:
+            forum_id = _row_id(raw)
+            if forum_id is None:
+                return None
             with self.db.transaction() as session:
-                forum = forums.get(session, int(raw))
+                forum = forums.get(session, forum_id)
             if forum and forum.platform is Platform.TEAMS and forum.workspace_id == where.tenant_id:
                 return forum
             return None
@@ -363,17 +380,20 @@ class Activities:
         if forum is None:
             self.poster.send_private(person, error(lang, "forum.none"))
             return
-        key = str(value.get("period") or "")
-        nonce = str(value.get("form") or activity.id)[:64]
+        form = value.get("form")
+        nonce = form if isinstance(form, str) and _NONCE.fullmatch(form) else activity.id
+        text = value.get(render.FORM_TEXT)
+        flag = value.get(render.FORM_ANONYMOUS)  # Input.Toggle sends "true" or "false"
+        anonymous = flag is True or (isinstance(flag, str) and flag.lower() == "true")
         reply = self.dialogue.share(
             actor,
             forum,
-            str(value.get(render.FORM_TEXT) or ""),
+            text if isinstance(text, str) else "",  # never a list or a number as text
             Source.FORM,
             message_id=f"form:{nonce}",
             created_at=activity.timestamp or self.dialogue.clock(),
-            anonymous=str(value.get(render.FORM_ANONYMOUS, "")).lower() == "true",
-            period=Period.parse(key) if _PERIOD.match(key) else None,
+            anonymous=anonymous,
+            period=_period(value.get("period")),
         )
         self._deliver(reply, where, actor, person, forum)
 
@@ -383,6 +403,8 @@ class Activities:
         event = activity.channel_data.event_type if activity.channel_data else None
         if event != "editMessage" or not where.in_channel:
             return
+        if "text" not in activity.model_fields_set:
+            return  # no text at all says nothing about the message; an empty text empties it
         forum = self._forum_here(where)
         if forum is None:
             return
@@ -435,6 +457,28 @@ class Activities:
                         actor="teams:install",
                         conversation_ref={**ref, "service_url": where.service_url},
                     )
+
+
+def _refused_for_good(exc: SendFailed) -> bool:
+    """True when Teams refused a call with a status no retry changes (400, 403, 404, …)."""
+    status = exc.status
+    return status is not None and 400 <= status < 500 and status not in {429, *RETRY_STATUSES}
+
+
+def _period(raw: object) -> Period | None:
+    """The theme period a card names (``"2026-11"``), or None for anything else."""
+    if isinstance(raw, str) and _PERIOD.fullmatch(raw):
+        return Period.parse(raw)
+    return None
+
+
+def _row_id(raw: object) -> int | None:
+    """A database id a card names (a number or its ASCII digits), or None for anything else."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10:
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_ROW_ID:
+        return raw
+    return None
 
 
 def _digest(text: str | None) -> str:

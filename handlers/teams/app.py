@@ -36,10 +36,12 @@ from typing import Any, Unpack
 from microsoft_teams.api import (
     ClientCredentials,
     Credentials,
+    InvokeResponse,
     ManagedIdentityCredentials,
     TokenCredentials,
 )
 from microsoft_teams.apps import App, AppOptions, HttpServerAdapter
+from microsoft_teams.apps.events import ActivityEvent
 from microsoft_teams.apps.http.adapter import HttpMethod, HttpRequest, HttpRouteHandler
 from microsoft_teams.common import ClientOptions
 from starlette.requests import Request
@@ -54,6 +56,7 @@ from handlers.teams.listeners import register_listeners
 from handlers.teams.loop import LoopThread
 from handlers.teams.poster import TeamsPoster
 from handlers.teams.sender import Limits, Sender
+from handlers.teams.shape import activity_problem, envelope_problem
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,16 @@ class _App(App):
 
     def _init_credentials(self) -> Credentials | None:
         return self._settings_credentials
+
+    async def _process_activity_event(self, event: ActivityEvent) -> Any:
+        """Once the request is authenticated: only activities we can work on reach a listener."""
+        refusal = activity_problem(event.body.model_dump(by_alias=True, exclude_none=True))
+        if refusal is not None:
+            log.info(
+                "teams activity not handled (%s): %s", refusal.status, refusal.error or "unknown"
+            )
+            return InvokeResponse[Any](status=refusal.status, body=refusal.body)
+        return await super()._process_activity_event(event)
 
 
 class StarletteServerAdapter(HttpServerAdapter):
@@ -225,15 +238,20 @@ class TeamsAdapter:
     async def _endpoint(self, request: Request) -> Response:
         if not self._started:
             await asyncio.to_thread(self.start)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raw = await _read_limited(request, MAX_BODY_BYTES)
+        if raw is None:
             return JSONResponse({"error": "request too large"}, status_code=413)
         try:
-            body = json.loads(await request.body())
-        except ValueError:
+            body = json.loads(raw)
+            # A lone surrogate ("\ud800") decodes, but could never be stored or sent on.
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             return JSONResponse({"error": "the body is not JSON"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "the body is not an activity"}, status_code=400)
+        refusal = envelope_problem(body)
+        if refusal is not None:
+            return JSONResponse(refusal.body, status_code=refusal.status)
         handler = self._server.handler(MESSAGES_PATH)
         if handler is None:
             return JSONResponse({"error": "not ready"}, status_code=503)
@@ -242,3 +260,18 @@ class TeamsAdapter:
         if result.get("body") is None:
             return Response(status_code=result["status"])
         return JSONResponse(result["body"], status_code=result["status"])
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The request body, or None when it is (or says it is) larger than *limit* bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -94,6 +94,10 @@ class TeamsInbox:
         """The work failed: the next delivery tries again."""
         self._settle(claim, status="pending", error=error[:500])
 
+    def give_up(self, claim: Claim, error: str) -> None:
+        """The work failed in a way no redelivery can mend: kept as failed, with the error."""
+        self._settle(claim, status="failed", error=error[:500])
+
     def _settle(self, claim: Claim, **values: Any) -> None:
         with self.db.transaction() as session:
             session.execute(
