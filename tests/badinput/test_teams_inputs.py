@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from starlette.applications import Starlette
 
 from bot.core import Core
 from bot.domain import ForumInfo, Platform
@@ -90,14 +88,6 @@ class Web:
         )
 
 
-class _Served(Served):
-    """Served, answering without Nagle's delay (40 ms a request against a delayed ACK)."""
-
-    def __init__(self, app: Starlette) -> None:
-        super().__init__(app)
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
 @pytest.fixture
 def web(teams_core: Core, connector: FakeTeamsConnector) -> Iterator[Web]:
     """The app as ``ledarforum serve`` builds it, with the Teams adapter's route."""
@@ -105,7 +95,7 @@ def web(teams_core: Core, connector: FakeTeamsConnector) -> Iterator[Web]:
     teams_core.posters[Platform.TEAMS] = adapter.poster
     try:
         with (
-            _Served(build_web_app(teams_core, adapter.routes())) as served,
+            Served(build_web_app(teams_core, adapter.routes())) as served,
             httpx.Client(base_url=served.url, timeout=30) as client,
         ):
             yield Web(teams_core, connector, client)
