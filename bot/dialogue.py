@@ -114,15 +114,33 @@ class Dialogue:
             )
 
     def forum_for(self, actor: Actor, channel_id: str) -> ForumInfo | None:
-        """The forum of a channel, else the workspace's first forum (commands from elsewhere)."""
+        """The forum of a channel; from elsewhere (a DM, App Home) the person's own forum.
+
+        With several forums in a workspace, a person's own is the one they last shared in, else
+        one they subscribe to, else the workspace's first.
+        """
         with self.db.transaction() as session:
             forum = forums.by_channel(session, actor.platform, actor.workspace_id, channel_id)
             if forum is not None:
                 return forum
-            for candidate in forums.all_forums(session, actor.platform):
-                if candidate.workspace_id == actor.workspace_id:
+            candidates = [
+                candidate
+                for candidate in forums.all_forums(session, actor.platform)
+                if candidate.workspace_id == actor.workspace_id
+            ]
+            if len(candidates) <= 1:
+                return candidates[0] if candidates else None
+            by_id = {candidate.id: candidate for candidate in candidates}
+            recent = contributions.recent_by_author(
+                session, actor.platform.value, actor.workspace_id, actor.user_id
+            )
+            for row in recent:
+                if row.forum_id in by_id:
+                    return by_id[row.forum_id]
+            for candidate in candidates:
+                if subscriptions.is_subscribed(session, candidate.id, actor.user_id):
                     return candidate
-        return None
+            return candidates[0]
 
     # -- commands ------------------------------------------------------------------------------
 

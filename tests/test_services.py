@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.core import Core
 from bot.cycle_file import load_default_cycle
+from bot.dialogue import Actor
 from bot.domain import Bilingual, ForumInfo, Platform, Source, ThemeContent
 from bot.services import (
     contributions,
@@ -268,3 +269,20 @@ def test_a_theme_edited_by_another_process_is_read_at_once(core: Core, database_
     with core.db.transaction() as session:
         assert cycles.for_forum(session, forum).theme_for(12) is None
         assert cycles.for_forum(session, forum).theme_for(11) is not None
+
+
+def test_from_outside_a_forum_a_person_gets_their_own_of_several_forums(core: Core) -> None:
+    first, second, third = (make_forum(core, channel) for channel in ("C1", "C2", "C3"))
+    dialogue = core.dialogue
+    newcomer = Actor(Platform.SLACK, "T1", "U9", "Ny Person")
+    sharer = Actor(Platform.SLACK, "T1", "U1", "Person U1")
+    subscriber = Actor(Platform.SLACK, "T1", "U2", "Person U2")
+    assert dialogue.forum_for(newcomer, "D123") == first  # no history: the workspace's first
+    share(core, second, "1700000000.000001", FRIDAY, author="U1")
+    assert dialogue.forum_for(sharer, "D123") == second
+    with core.db.transaction() as session:
+        subscriptions.subscribe(session, third.id, "U2")
+    assert dialogue.forum_for(subscriber, "D123") == third
+    assert dialogue.forum_for(sharer, "C3") == third  # in a forum's channel, always that forum
+    other = Actor(Platform.SLACK, "T2", "U1", "Person U1")
+    assert dialogue.forum_for(other, "D123") is None  # another workspace has no forum here
