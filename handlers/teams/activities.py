@@ -241,7 +241,8 @@ class Activities:
         forum, period = self._thread_of(where)
         if activity.is_recipient_mentioned() and (is_command(command) or period is None):
             self._command(where, actor, person, command, activity.id)
-        elif forum is not None and period is not None:
+        elif forum is not None and period is not None and contributions.clean_text(text):
+            # An empty reply (a picture, a sticker) is not an example: ignored, as in Slack.
             created = activity.timestamp or self.dialogue.clock()
             link = message_link(where.ref, activity.id, where.thread_root)
             reply = self.dialogue.share(
