@@ -9,6 +9,7 @@ unique on their source message, edits and deletions are idempotent.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,58 @@ Payload = dict[str, Any]
 def message_time(ts: str) -> datetime:
     """The moment of a Slack message id (``"1732351200.000100"``)."""
     return datetime.fromtimestamp(float(ts), UTC)
+
+
+_CHANNEL_ID = re.compile(r"[A-Z0-9]{2,30}")
+_MESSAGE_TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")
+
+
+class Permalinks:
+    """Links to messages, made from the workspace's URL the way ``chat.getPermalink`` makes them.
+
+    Asking Slack for each stored reply's link would add a Web API call (and a rate limit) to
+    every contribution; the workspace URL (``auth.test``) is read once per workspace instead.
+    When it cannot be read, or an id looks unusual, Slack is asked as before.
+    """
+
+    def __init__(self) -> None:
+        self._bases: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def link(
+        self, client: WebClient, team: str, channel: str, ts: str, thread_ts: object = None
+    ) -> str | None:
+        """The permalink of message *ts* in *channel* (a reply in thread *thread_ts*)."""
+        base = self._base(client, team)
+        if base is None or not _CHANNEL_ID.fullmatch(channel) or not _MESSAGE_TS.fullmatch(ts):
+            return self._ask(client, channel, ts)
+        link = f"{base}archives/{channel}/p{ts.replace('.', '')}"
+        if isinstance(thread_ts, str) and thread_ts != ts and _MESSAGE_TS.fullmatch(thread_ts):
+            link += f"?thread_ts={thread_ts}&cid={channel}"
+        return link
+
+    def _base(self, client: WebClient, team: str) -> str | None:
+        with self._lock:
+            known = self._bases.get(team)
+        if known is not None:
+            return known
+        try:
+            url = client.auth_test().get("url")
+        except SlackApiError:
+            return None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            return None
+        base = url if url.endswith("/") else f"{url}/"
+        with self._lock:
+            self._bases[team] = base
+        return base
+
+    @staticmethod
+    def _ask(client: WebClient, channel: str, ts: str) -> str | None:
+        try:
+            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:  # a missing link must not lose the contribution
+            return None
 
 
 class People:
@@ -98,6 +151,7 @@ class Processor:
         self.clients = clients
         self.poster = poster
         self.single_workspace = single_workspace
+        self.links = Permalinks()
         # Forums are seeded without a team only at start; adopting them once per team suffices
         # (resolve() still adopts a straggler channel by channel).
         self._adopted: set[str] = set()
@@ -131,12 +185,10 @@ class Processor:
         with self.core.db.transaction() as session:
             return period_of_post(session, forum.id, thread_ts)
 
-    @staticmethod
-    def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
-        try:
-            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError:
-            return None
+    def _permalink(
+        self, client: WebClient, team: str, channel: str, ts: str, thread_ts: object = None
+    ) -> str | None:
+        return self.links.link(client, team, channel, ts, thread_ts)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -187,7 +239,7 @@ class Processor:
             Source.THREAD_REPLY,
             message_id=ts,
             created_at=message_time(ts),
-            permalink=self._permalink(client, channel, ts),
+            permalink=self._permalink(client, team, channel, ts, thread_ts),
             period=period,
             channel_id=channel,
         )
@@ -252,7 +304,7 @@ class Processor:
             source,
             message_id=ts,
             created_at=message_time(ts),
-            permalink=self._permalink(client, forum.channel_id, ts),
+            permalink=self._permalink(client, team, forum.channel_id, ts, message.get("thread_ts")),
             period=self._period(forum, message.get("thread_ts"), ts),
             author_id=author,
             author_name=self.people.name(client, author),

@@ -53,7 +53,13 @@ def test_thread_reply_is_stored_once_with_a_private_thank_you(served: Served) ->
         "Kim Lind",
         Source.THREAD_REPLY.value,
     )
-    assert stored.permalink and "fake.slack.test" in stored.permalink
+    # Built from the workspace URL (auth.test) as Slack builds it: no chat.getPermalink per reply.
+    compact = said.replace(".", "")
+    assert stored.permalink == (
+        f"https://t1.fake.slack.test/archives/{CHANNEL}/p{compact}?thread_ts={ts}&cid={CHANNEL}"
+    )
+    asked = [call.params.get("message_ts") for call in served.slack.calls_to("chat.getPermalink")]
+    assert said not in asked
     [thanks] = served.slack.ephemeral_messages(CHANNEL)
     assert thanks["user"] == "U1" and thanks["thread_ts"] == ts
     undo = next(b for b in thanks["blocks"] if b["type"] == "actions")["elements"][0]
@@ -236,3 +242,19 @@ def test_undo_button_removes_the_contribution(served: Served) -> None:
     assert served.interact(payload).status_code == 200
     served.idle()
     assert served.count() == 0
+
+
+def test_without_the_workspace_url_slack_is_asked_for_the_link(served: Served) -> None:
+    ts = theme_ts(served)
+    assert served.command("hjälp").status_code == 200  # Bolt's own auth.test, done and cached
+    served.idle()
+    served.slack.inject_faults("auth.test", [500] * 4)  # more than the client retries
+    said = served.slack.add_message(CHANNEL, "Ett exempel", user="U1", thread_ts=ts)
+    event = message_event("Ett exempel", user="U1", channel=CHANNEL, ts=said, thread_ts=ts)
+    assert served.send_event(event).status_code == 200
+    served.idle()
+    [stored] = served.contributions()
+    assert stored.permalink is not None and stored.permalink.startswith("https://fake.slack.test/")
+    assert [call.params["message_ts"] for call in served.slack.calls_to("chat.getPermalink")][
+        -1
+    ] == said
