@@ -61,6 +61,7 @@ if __name__ == "__main__":
         host="127.0.0.1",
         port=int(os.environ["PORT"]),
         log_level="warning",
+        timeout_keep_alive=75,  # as ours (handlers.main.KEEP_ALIVE_SECONDS)
         access_log=False,
         lifespan="off",
     )

@@ -167,7 +167,16 @@ async def _drive(url: str, requests: Sequence[tuple[bytes, dict[str, str]]], con
         async def worker() -> None:
             for body, headers in queue:
                 began = time.perf_counter()
-                response = await client.post(url, content=body, headers=headers)
+                for attempt in range(3):
+                    try:
+                        response = await client.post(url, content=body, headers=headers)
+                        break
+                    except httpx.TransportError:
+                        # Counted as status 0 and sent again, as Slack redelivers; a third
+                        # failure in a row ends the run.
+                        statuses[0] = statuses.get(0, 0) + 1
+                        if attempt == 2:
+                            raise
                 latencies.append(time.perf_counter() - began)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from handlers.teams.app import TeamsAdapter
 
 log = logging.getLogger(__name__)
+KEEP_ALIVE_SECONDS = 75
 
 
 def _console_only(settings: Settings) -> bool:
@@ -115,6 +116,9 @@ class Composition:
                     port=settings.port,
                     log_level=settings.log_level.lower(),
                     access_log=False,  # request lines would add noise, never information
+                    # Longer than a reverse proxy's idle timeout (60 s is common), so the proxy
+                    # never reuses a connection uvicorn is closing at that moment (a 502).
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS,
                     lifespan="off",
                 )
             )
