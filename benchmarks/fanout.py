@@ -10,19 +10,16 @@ due moment plus the time elapsed, and its retries are waited for as the running 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from slack_sdk import WebClient
 
 from benchmarks.common import Row, database
 from bot.config import Settings
 from bot.core import open_core
 from bot.domain import Platform
 from bot.services import forums
-from handlers.slack.poster import SlackClients, SlackPoster, web_client
+from handlers.slack.poster import SlackClients, SlackPoster
 from schedules.scheduler import SchedulerService
 from tests.fakes.slack_api import FakeSlackAPI
 
@@ -32,18 +29,9 @@ MOMENT = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # Monday 3 March 09:00 in Stock
 class TeamClients(SlackClients):
     """One bot token per workspace, as an OAuth install gives (without an installation store)."""
 
-    def __init__(self, base_url: str) -> None:
-        super().__init__(base_url)
-        self._clients: dict[str, WebClient] = {}
-        self._guard = threading.Lock()
-
-    def for_team(self, team_id: str) -> WebClient:
-        """The client of the workspace's own token ``xoxb-<team>``."""
-        with self._guard:
-            client = self._clients.get(team_id)
-            if client is None:
-                client = self._clients[team_id] = web_client(self.base_url, f"xoxb-{team_id}")
-            return client
+    def token_for(self, team_id: str) -> str | None:
+        """The workspace's own token ``xoxb-<team>``."""
+        return f"xoxb-{team_id}"
 
 
 def floor_seconds(per_team: int, budget: int) -> float:

@@ -7,6 +7,7 @@ Renderers (Block Kit, Adaptive Cards, terminal text) live in the adapters.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,3 +160,21 @@ def plain_text(message: Message) -> str:
             case Actions(buttons=buttons):
                 lines.append("  ".join(f"[{button.label}]" for button in buttons))
     return "\n".join(lines)
+
+
+def pieces(text: str, limit: int) -> Iterator[str]:
+    """*text* cut into pieces of at most *limit* characters, at line or word breaks.
+
+    Every platform renderer cuts long paragraphs to its own limit with this one rule.
+    """
+    rest = text
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = rest.rfind(" ", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        yield rest[:cut]
+        rest = rest[cut:].lstrip("\n ")
+    if rest:
+        yield rest

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from bot.config import Settings
 from bot.core import Core, open_core
 from bot.domain import Platform
 from bot.storage.db import Database, make_engine, upgrade
 from bot.storage.models import Base
-from tests.support import FakeClock, RecordingPoster
+from tests.support import FakeClock, RecordingPoster, scratch_postgres
 
 PG_URL = os.environ.get("LEDARFORUM_TEST_POSTGRES_URL", "")
 
@@ -44,21 +42,8 @@ def postgres_url() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PostgreSQL tests: set LEDARFORUM_TEST_POSTGRES_URL")
         pytest.skip("LEDARFORUM_TEST_POSTGRES_URL is not set")
-    admin_url = make_url(PG_URL)
-    name = f"ledarforum_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres(PG_URL, "ledarforum_test") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _truncate(url: str) -> None:

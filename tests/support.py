@@ -1,14 +1,66 @@
-"""Test helpers: a controllable clock and a recording poster (a fake of the Poster port)."""
+"""Test helpers: a controllable clock, a recording poster (a fake of the Poster port), a free
+port, a cycle with a theme every month, and a scratch PostgreSQL database."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bot.domain import ForumInfo
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.cycle_file import dump_cycle_yaml, load_default_cycle
+from bot.domain import CycleDocument, ForumInfo
 from bot.messages import Element, Entry, Message
 from bot.ports import PostRef
+from bot.storage.db import make_engine, upgrade
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def every_month_cycle(path: Path) -> Path:
+    """The shipped cycle with a theme in every month, written to *path*: tests pass in July too."""
+    doc = load_default_cycle()
+    themes = dict(doc.themes)
+    for month in range(1, 13):
+        themes.setdefault(month, replace(themes[6], month=month))
+    path.write_text(dump_cycle_yaml(CycleDocument(doc.name, themes)), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """A new, migrated PostgreSQL database on *server_url*; dropped afterwards, whatever happened.
+
+    Dropping first allows connections again, for a test that refused them.
+    """
+    admin_url = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 class FakeClock:

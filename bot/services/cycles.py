@@ -141,7 +141,7 @@ class _Documents:
         self._lock = threading.Lock()
         self._docs: dict[tuple[int, datetime], CycleDocument] = {}
 
-    def get(self, session: Session, row_id: int, updated_at: datetime) -> CycleDocument:
+    def get(self, session: Session, row_id: int, updated_at: datetime, name: str) -> CycleDocument:
         key = (row_id, updated_at)
         with self._lock:
             doc = self._docs.get(key)
@@ -149,7 +149,6 @@ class _Documents:
             themes = session.scalars(
                 select(Theme).where(Theme.cycle_id == row_id).order_by(Theme.month)
             )
-            name = session.scalar(select(Cycle.name).where(Cycle.id == row_id)) or ""
             doc = CycleDocument(name=name, themes={t.month: theme_from_row(t) for t in themes})
             with self._lock:
                 if len(self._docs) >= _CACHE_SIZE:
@@ -169,9 +168,11 @@ def for_forum(session: Session, forum: ForumInfo) -> CycleDocument:
     """
     own, default = forum_key(forum.id), DEFAULT_KEY
     found = {
-        key: (row_id, updated_at)
-        for key, row_id, updated_at in session.execute(
-            select(Cycle.key, Cycle.id, Cycle.updated_at).where(Cycle.key.in_((own, default)))
+        key: (row_id, updated_at, name)
+        for key, row_id, updated_at, name in session.execute(
+            select(Cycle.key, Cycle.id, Cycle.updated_at, Cycle.name).where(
+                Cycle.key.in_((own, default))
+            )
         )
     }
     chosen = found.get(own) or found.get(default)

@@ -102,7 +102,7 @@ class CountedRetry(RetryHandler):
         error: Exception | None = None,
     ) -> None:
         self.metrics.retries.labels("slack", self.reason).inc()
-        if self.reason == "rate_limited":
+        if response is not None and response.status_code == 429:
             self.metrics.rate_limited.labels("slack").inc()
         self.inner.prepare_for_next_attempt(
             state=state, request=request, response=response, error=error
@@ -144,6 +144,14 @@ def gate_of(client: WebClient) -> TokenBucket | None:
         if isinstance(inner, WorkspaceRateLimitRetry):
             return inner.gate
     return None
+
+
+def ask_permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    """Slack's permalink of a message, or None when Slack will not give one."""
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError:  # a missing link must not fail a made post or a stored example
+        return None
 
 
 class ChannelPacer:
@@ -189,12 +197,16 @@ class SlackClients:
         self._cache: dict[str, WebClient] = {}
         self._lock = threading.Lock()
 
+    def token_for(self, team_id: str) -> str | None:
+        """The bot token of *team_id*: the installation's with OAuth, else the one token."""
+        if self._installations is None:
+            return self._token
+        bot = self._installations.find_bot(enterprise_id=None, team_id=team_id or None)
+        return bot.bot_token if bot is not None else None
+
     def for_team(self, team_id: str) -> WebClient:
         """The client for *team_id*; raises LookupError when the workspace has no token."""
-        token = self._token
-        if self._installations is not None:
-            bot = self._installations.find_bot(enterprise_id=None, team_id=team_id or None)
-            token = bot.bot_token if bot is not None else None
+        token = self.token_for(team_id)
         if not token:
             raise LookupError(f"no Slack token for workspace {team_id or '(unknown)'}")
         with self._lock:
@@ -237,16 +249,9 @@ class SlackPoster:
             )
             if first is None:
                 ts = str(response["ts"])
-                first = PostRef(ts, self._permalink(client, str(response["channel"]), ts))
+                first = PostRef(ts, ask_permalink(client, str(response["channel"]), ts))
         assert first is not None  # split() always returns at least one part
         return first
-
-    @staticmethod
-    def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
-        try:
-            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError:  # a missing link must not turn a made post into a failure
-            return None
 
     def find_post(self, forum: ForumInfo, marker: str, since: datetime) -> PostRef | None:
         """Our post tagged *marker* since *since*, read from the channel's message metadata."""

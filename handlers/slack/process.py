@@ -32,7 +32,7 @@ from handlers.slack import home
 from handlers.slack.delivery import Recipient, Responder
 from handlers.slack.forums import adopt_all, resolve
 from handlers.slack.inbox import Pending
-from handlers.slack.poster import SlackClients, SlackPoster
+from handlers.slack.poster import SlackClients, SlackPoster, ask_permalink
 from handlers.slack.render import unescape
 from handlers.slack.views import (
     HOME_SUBSCRIBE,
@@ -77,7 +77,7 @@ class Permalinks:
         """The permalink of message *ts* in *channel* (a reply in thread *thread_ts*)."""
         base = self._base(client, team)
         if base is None or not _CHANNEL_ID.fullmatch(channel) or not _MESSAGE_TS.fullmatch(ts):
-            return self._ask(client, channel, ts)
+            return ask_permalink(client, channel, ts)
         link = f"{base}archives/{channel}/p{ts.replace('.', '')}"
         if isinstance(thread_ts, str) and thread_ts != ts and _MESSAGE_TS.fullmatch(thread_ts):
             link += f"?thread_ts={thread_ts}&cid={channel}"
@@ -98,13 +98,6 @@ class Permalinks:
         with self._lock:
             self._bases[team] = base
         return base
-
-    @staticmethod
-    def _ask(client: WebClient, channel: str, ts: str) -> str | None:
-        try:
-            return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-        except SlackApiError:  # a missing link must not lose the contribution
-            return None
 
 
 class People:

@@ -42,6 +42,7 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
+    pieces,
 )
 
 MAX_BLOCKS = 50
@@ -122,21 +123,6 @@ def _section(text: str, *, user: bool = False) -> SectionBlock:
     return SectionBlock(text=_mrkdwn(text, user=user))
 
 
-def _pieces(text: str, limit: int = PIECE_CHARS) -> Iterator[str]:
-    """*text* cut into raw pieces of at most *limit* characters, at line or word breaks."""
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        yield rest[:cut]
-        rest = rest[cut:].lstrip("\n ")
-    if rest:
-        yield rest
-
-
 def _lines_to_sections(lines: list[str]) -> list[Block]:
     """Already-escaped lines packed into sections of at most 3,000 characters."""
     blocks: list[Block] = []
@@ -176,9 +162,8 @@ def element_blocks(element: Element) -> list[Block]:
         case Header(text=text):
             return [_section(f"*{fit(text, SECTION_CHARS - 2)}*")]
         case Paragraph(text=text, user=user):
-            return [
-                _section(fit(piece, SECTION_CHARS, user=user), user=user) for piece in _pieces(text)
-            ]
+            cut = pieces(text, PIECE_CHARS)
+            return [_section(fit(piece, SECTION_CHARS, user=user), user=user) for piece in cut]
         case Bullets(items=items, title=title):
             lines = [f"*{fit(title, 500)}*"] if title else []
             lines += [f"• {fit(item, SECTION_CHARS - 2)}" for item in items]
@@ -301,7 +286,7 @@ def _normalised(elements: tuple[Element, ...]) -> Iterator[Element]:
     """Elements small enough to fit a message on their own (long paragraphs and lists cut)."""
     for element in elements:
         if isinstance(element, Paragraph) and len(element.text) > PIECE_CHARS:
-            yield from (replace(element, text=piece) for piece in _pieces(element.text))
+            yield from (replace(element, text=piece) for piece in pieces(element.text, PIECE_CHARS))
         elif isinstance(element, Bullets) and len(element.items) > 10:
             for start in range(0, len(element.items), 10):
                 title = element.title if start == 0 else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +47,7 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
+    pieces,
 )
 
 # Teams refuses a message above about 28 KB; the activity around the card needs a little room.
@@ -161,30 +162,15 @@ def card_bytes(card: AdaptiveCard) -> int:
     return len(text.encode("utf-8"))
 
 
-def _pieces(text: str, limit: int = PIECE_CHARS) -> Iterator[str]:
-    """*text* cut into pieces of at most *limit* characters, at line or word breaks."""
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        yield rest[:cut]
-        rest = rest[cut:].lstrip("\n ")
-    if rest:
-        yield rest
-
-
 def _small_elements(elements: tuple[Element, ...]) -> list[Element]:
     """The elements with every long text cut into pieces that each fit a card."""
     out: list[Element] = []
     for element in elements:
         match element:
             case Paragraph(text=text, user=user) if len(text) > PIECE_CHARS:
-                out.extend(Paragraph(piece, user=user) for piece in _pieces(text))
+                out.extend(Paragraph(piece, user=user) for piece in pieces(text, PIECE_CHARS))
             case Entry(text=text) if len(text) > PIECE_CHARS:
-                first, *rest = list(_pieces(text))
+                first, *rest = list(pieces(text, PIECE_CHARS))
                 out.append(replace(element, text=first))
                 out.extend(Paragraph(piece, user=True) for piece in rest)
             case Bullets(items=items, title=title) if len(items) > 1 and (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +17,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from bot.core import open_core
-from bot.domain import Platform
-from bot.storage.db import Database, make_engine, upgrade
+from bot.storage.db import make_engine
 from bot.storage.models import Contribution, InboundEvent
 from bot.timing import utcnow
-from handlers.slack.app import SlackAdapter, slack_clients
-from handlers.slack.poster import ChannelPacer, SlackPoster
-from handlers.web import SlackEndpoints, build_web_app
 from tests.conftest import PG_URL
 from tests.fakes.slack_api import FakeSlackAPI
-from tests.slack.conftest import CHANNEL, SECRET, Served, serve_asgi, settings_for
+from tests.slack.conftest import CHANNEL, Served, serve_app, settings_for
+from tests.support import scratch_postgres
 
 # The app waits this long for a lock instead of the production 30 s (see bot.storage.db).
 BUSY_MS = 300
@@ -52,23 +47,9 @@ def start_app(slack: FakeSlackAPI) -> Iterator[Callable[[str, Engine], Served]]:
     stops: list[Callable[[], None]] = []
 
     def start(url: str, engine: Engine) -> Served:
-        settings = settings_for(url, slack.url)
-        core = open_core(settings, database=Database(engine))
-        poster = SlackPoster(slack_clients(settings, engine), ChannelPacer(0))
-        core.posters[Platform.SLACK] = poster
-        adapter = SlackAdapter(core, poster)
-        base, stop_server = serve_asgi(
-            build_web_app(core, SlackEndpoints(adapter.app, SECRET).routes())
-        )
-        adapter.start()
-
-        def stop() -> None:
-            stop_server()
-            adapter.stop()
-            core.close()
-
+        served, stop = serve_app(settings_for(url, slack.url), slack, engine)
         stops.append(stop)
-        return Served(base, core, adapter, slack)
+        return served
 
     yield start
     for stop in reversed(stops):
@@ -140,22 +121,8 @@ def own_postgres() -> Iterator[str]:
     """A PostgreSQL database of this test's own, so refusing connections harms no other test."""
     if not PG_URL:
         pytest.skip("LEDARFORUM_TEST_POSTGRES_URL is not set")
-    admin_url = make_url(PG_URL)
-    name = f"ledarforum_away_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres(PG_URL, "ledarforum_away") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres

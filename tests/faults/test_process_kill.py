@@ -5,7 +5,6 @@ against the fake Slack, on SQLite and (when configured) PostgreSQL.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -30,8 +29,7 @@ from handlers.slack.app import slack_clients
 from handlers.slack.poster import ChannelPacer, SlackPoster
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.slack_signing import JSON, event_callback, message_event, post_signed
-from tests.slack.conftest import CHANNEL, SECRET, TEAM, settings_for
-from tests.slack.test_done_when import _every_month_cycle, _free_port
+from tests.slack.conftest import CHANNEL, SECRET, TEAM, bot_env, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,21 +39,7 @@ BURST = 200
 @pytest.fixture
 def env(database_url: str, slack: FakeSlackAPI, tmp_path: Path) -> dict[str, str]:
     """The environment of ``ledarforum`` against the fake Slack."""
-    kept = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LEDARFORUM_", "TEAMS_"))
-    }
-    return {
-        **kept,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "LEDARFORUM_CHANNELS": CHANNEL,
-        "LEDARFORUM_SCHEDULE": str(_every_month_cycle(tmp_path / "cycle.yaml")),
-        "HOST": "127.0.0.1",
-        "PORT": str(_free_port()),
-        "LOG_LEVEL": "INFO",
-    }
+    return bot_env(database_url, slack.url, tmp_path, "INFO")
 
 
 class Process:

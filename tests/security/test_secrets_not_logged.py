@@ -25,7 +25,7 @@ from tests.fakes.slack_signing import (
     post_signed,
     slash_command,
 )
-from tests.slack.test_done_when import _free_port
+from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def test_no_secret_appears_in_the_output(database_url: str, tmp_path: Path) -> N
             for k, v in os.environ.items()
             if not k.startswith(("SLACK_", "LEDARFORUM_", "TEAMS_"))
         }
-        port = _free_port()
+        port = free_port()
         env = {
             **kept,
             "DATABASE_URL": database_url,

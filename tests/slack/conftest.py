@@ -7,16 +7,18 @@ configured, PostgreSQL (the ``database_url`` fixture).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from bot.config import Settings
 from bot.core import Core, open_core
@@ -37,6 +39,7 @@ from tests.fakes.slack_signing import (
     post_signed,
     slash_command,
 )
+from tests.support import every_month_cycle, free_port
 
 SECRET = "signing-secret-for-tests"
 CHANNEL = "C1"
@@ -156,6 +159,49 @@ def slack() -> Iterator[FakeSlackAPI]:
         assert fake.errors == []
 
 
+def bot_env(database_url: str, api_url: str, scratch: Path, log_level: str) -> dict[str, str]:
+    """The environment of a ``ledarforum`` child process against the fake Slack at *api_url*.
+
+    The test's own environment without any Slack, Teams or Ledarforum setting, plus ours.
+    """
+    kept = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LEDARFORUM_", "TEAMS_"))
+    }
+    return {
+        **kept,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "LEDARFORUM_CHANNELS": CHANNEL,
+        "LEDARFORUM_SCHEDULE": str(every_month_cycle(scratch / "cycle.yaml")),
+        "HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+        "LOG_LEVEL": log_level,
+    }
+
+
+def serve_app(
+    settings: Settings, slack: FakeSlackAPI, engine: Engine, pace: float = 0.0
+) -> tuple[Served, Callable[[], None]]:
+    """The Slack app on *engine*, served over HTTP with its inbox worker; and how to stop it."""
+    core = open_core(settings, database=Database(engine))
+    clients = slack_clients(settings, core.db.engine, core.metrics)
+    poster = SlackPoster(clients, ChannelPacer(pace))
+    core.posters[Platform.SLACK] = poster
+    adapter = SlackAdapter(core, poster)
+    routes = SlackEndpoints(adapter.app, SECRET).routes()
+    url, stop_server = serve_asgi(build_web_app(core, routes))
+    adapter.start()
+
+    def stop() -> None:
+        stop_server()
+        adapter.stop()
+        core.close()
+
+    return Served(url, core, adapter, slack), stop
+
+
 @pytest.fixture
 def make_served(database_url: str, slack: FakeSlackAPI) -> Iterator[Callable[..., Served]]:
     """Start the app with optional setting changes; stopped at the end of the test."""
@@ -163,22 +209,9 @@ def make_served(database_url: str, slack: FakeSlackAPI) -> Iterator[Callable[...
 
     def start(pace: float = 0.0, **changes: Any) -> Served:
         settings = settings_for(database_url, slack.url, **changes)
-        core = open_core(settings, database=Database(make_engine(database_url)))
-        clients = slack_clients(settings, core.db.engine, core.metrics)
-        poster = SlackPoster(clients, ChannelPacer(pace))
-        core.posters[Platform.SLACK] = poster
-        adapter = SlackAdapter(core, poster)
-        routes = SlackEndpoints(adapter.app, SECRET).routes()
-        url, stop_server = serve_asgi(build_web_app(core, routes))
-        adapter.start()
-
-        def stop() -> None:
-            stop_server()
-            adapter.stop()
-            core.close()
-
+        served, stop = serve_app(settings, slack, make_engine(database_url), pace)
         stops.append(stop)
-        return Served(url, core, adapter, slack)
+        return served
 
     yield start
     for stop in reversed(stops):

@@ -5,13 +5,10 @@ each, even when Slack delivers the same event again."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +16,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.cycle_file import dump_cycle_yaml, load_default_cycle
-from bot.domain import CycleDocument
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution, InboundEvent
 from bot.timing import Moments, digest_moment_at_or_before, shift_digest_moment, utcnow
@@ -32,44 +27,14 @@ from tests.fakes.slack_signing import (
     post_signed,
     slash_command,
 )
-from tests.slack.conftest import CHANNEL, SECRET, TEAM
+from tests.slack.conftest import CHANNEL, SECRET, TEAM, bot_env
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _every_month_cycle(path: Path) -> Path:
-    """The shipped cycle with a theme in every month, so the test passes in July too."""
-    doc = load_default_cycle()
-    themes = dict(doc.themes)
-    for month in range(1, 13):
-        themes.setdefault(month, replace(themes[6], month=month))
-    path.write_text(dump_cycle_yaml(CycleDocument(doc.name, themes)), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def env(database_url: str, slack: FakeSlackAPI, tmp_path: Path) -> dict[str, str]:
-    kept = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LEDARFORUM_", "TEAMS_"))
-    }
-    return {
-        **kept,
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.url,
-        "LEDARFORUM_CHANNELS": CHANNEL,
-        "LEDARFORUM_SCHEDULE": str(_every_month_cycle(tmp_path / "cycle.yaml")),
-        "HOST": "127.0.0.1",
-        "PORT": str(_free_port()),
-        "LOG_LEVEL": "WARNING",
-    }
+    return bot_env(database_url, slack.url, tmp_path, "WARNING")
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
