@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -27,9 +28,11 @@ from bot.cycle_file import (
     load_cycle,
 )
 from bot.domain import CycleDocument, ForumInfo, Platform
+from bot.i18n import t
 from bot.messages import plain_text
-from bot.services import cycles, forums
+from bot.services import audit, cycles, forums
 from bot.services import export as exports
+from bot.services import settings as forum_settings
 from bot.services.publishing import Result
 from bot.storage.db import Database
 from bot.timing import ensure_aware, utcnow
@@ -107,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="the collected good practices")
     export.add_argument("--forum")
     export.add_argument("--format", choices=["csv", "json", "md"], default="csv")
+
+    forum = commands.add_parser("forum", help="a forum's settings")
+    forum_commands = forum.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    shown = forum_commands.add_parser(
+        "show", help="print a forum's settings (default: every forum)"
+    )
+    shown.add_argument("--forum")
+    changed = forum_commands.add_parser("set", help="change a forum's settings, audit-logged")
+    changed.add_argument("--forum", required=True)
+    changed.add_argument("values", nargs="+", metavar="KEY=VALUE")
+
+    audit_log = commands.add_parser("audit", help="the audit log, newest first")
+    audit_log.add_argument("--forum", help="one forum's entries (default: every entry)")
+    audit_log.add_argument("--format", choices=["text", "json"], default="text")
+    audit_log.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
     return parser
 
 
@@ -184,9 +202,15 @@ def _schedule(
             key = cycles.forum_key(target.id) if target else cycles.DEFAULT_KEY
             with core.db.transaction() as session:
                 cycles.replace(session, key, doc, actor=f"cli:{getpass.getuser()}")
+                following = cycles.followers(session, key)
         finally:
             core.close()
-        print(f"{args.file}: imported {len(doc.themes)} themes into the {key} cycle.", file=out)
+        forums_word = "forum" if following == 1 else "forums"
+        print(
+            f"{args.file}: imported {len(doc.themes)} themes into the {key} cycle,"
+            f" followed by {following} {forums_word}.",
+            file=out,
+        )
         return EXIT_OK
     core = adapters.open(settings)
     try:
@@ -217,6 +241,59 @@ def _schedule(
             )
     finally:
         core.close()
+    return EXIT_OK
+
+
+def _forum_settings(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
+    lang = settings.language
+    if args.action == "show":
+        shown = _forums(core, args.forum)
+        if not shown:
+            print("No forums.", file=out)
+        for forum in shown:
+            print(f"# forum {forum.id} ({forum.platform.value} {forum.channel_id})", file=out)
+            for key, value in forum_settings.current(forum).items():
+                print(f"{key}={forum_settings.show(key, value, lang)}", file=out)
+        return EXIT_OK
+    forum = _forums(core, args.forum)[0]
+    try:
+        changes = forum_settings.parse_pairs(args.values)
+    except forum_settings.SettingsError as problem:
+        raise UsageError(problem.message(lang)) from problem
+    with core.db.transaction() as session:
+        _, changed = forum_settings.apply(
+            session, forum.id, changes, actor=f"cli:{getpass.getuser()}"
+        )
+    for change in changed:
+        print(f"forum {forum.id}: {change.describe(lang)}", file=out)
+    if not changed:
+        print(f"forum {forum.id}: {t(lang, 'settings.unchanged')}", file=out)
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace, core: Core, out: TextIO) -> int:
+    if args.limit < 1:
+        raise UsageError(f"--limit must be 1 or more, not {args.limit}.")
+    forum_id = _forums(core, args.forum)[0].id if args.forum else None
+    with core.db.transaction() as session:
+        entries = [
+            audit.as_dict(entry) for entry in audit.recent(session, args.limit, forum_id=forum_id)
+        ]
+    if args.format == "json":
+        out.write(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not entries:
+        print("The audit log has no entries.", file=out)
+    for entry in entries:
+        changes = json.dumps(
+            {"before": entry["before"], "after": entry["after"]}, ensure_ascii=False
+        )
+        forum = entry["forum_id"] if entry["forum_id"] is not None else "-"
+        print(
+            f"{entry['at']} forum {forum} {entry['actor']} {entry['action']} "
+            f"{entry['target'] or '-'} {changes}",
+            file=out,
+        )
     return EXIT_OK
 
 
@@ -251,6 +328,14 @@ def dispatch(
         )
         try:
             return adapters.run(core)
+        finally:
+            core.close()
+    if args.command in ("forum", "audit"):
+        core = adapters.open(settings)
+        try:
+            if args.command == "forum":
+                return _forum_settings(args, settings, core, out)
+            return _audit(args, core, out)
         finally:
             core.close()
     at = _parse_at(getattr(args, "at", None))

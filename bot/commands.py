@@ -1,10 +1,16 @@
-"""The one command parser every adapter uses: Swedish and English words, case-insensitive."""
+"""The one command parser every adapter uses: Swedish and English words, case-insensitive.
+
+A command also tells the language of the word it was written with, when that word belongs to one
+language only, so an answer can be given in the language the person just used.
+"""
 
 from __future__ import annotations
 
 import enum
 import unicodedata
 from dataclasses import dataclass
+
+from bot.domain import Language
 
 
 class Verb(enum.StrEnum):
@@ -33,6 +39,8 @@ class AdminVerb(enum.StrEnum):
     SCHEDULE = "schedule"
     STATS = "stats"
     ORGANISERS = "organisers"
+    SETTINGS = "settings"
+    LOG = "log"
 
 
 # Each word in Swedish, English and the spellings people type without å, ä, ö.
@@ -84,19 +92,83 @@ _ADMIN_VERBS: dict[str, AdminVerb] = {
     "organizers": AdminVerb.ORGANISERS,
     "organisatörer": AdminVerb.ORGANISERS,
     "organisatorer": AdminVerb.ORGANISERS,
+    "settings": AdminVerb.SETTINGS,
+    "inställningar": AdminVerb.SETTINGS,
+    "installningar": AdminVerb.SETTINGS,
+    "log": AdminVerb.LOG,
+    "logg": AdminVerb.LOG,
 }
+
+# The words of one language only; the others ("admin", "?") say nothing about the language.
+_SWEDISH = frozenset(
+    {
+        "hjälp",
+        "hjalp",
+        "tema",
+        "årscykel",
+        "arscykel",
+        "dela",
+        "sammanfattning",
+        "prenumerera",
+        "avsluta",
+        "språk",
+        "sprak",
+        "mina-data",
+        "glöm-mig",
+        "glom-mig",
+    }
+)
+_ENGLISH = frozenset(
+    {
+        "help",
+        "theme",
+        "year",
+        "share",
+        "digest",
+        "subscribe",
+        "unsubscribe",
+        "language",
+        "my-data",
+        "forget-me",
+    }
+)
+# After "admin": the Swedish texts show setup, post-theme, digest, schedule, stats and organisers
+# as they are, so those words are both languages'.
+_SWEDISH_ADMIN = frozenset(
+    {
+        "hjälp",
+        "hjalp",
+        "starta",
+        "posta-tema",
+        "sammanfattning",
+        "årscykel",
+        "arscykel",
+        "statistik",
+        "organisatörer",
+        "organisatorer",
+        "inställningar",
+        "installningar",
+        "logg",
+    }
+)
+_ENGLISH_ADMIN = frozenset({"help", "organizers", "settings", "log"})
 
 MAX_COMMAND_CHARS = 12_000
 
 
 @dataclass(frozen=True)
 class Command:
-    """A parsed command. ``unknown`` holds the word we did not recognise (answered with help)."""
+    """A parsed command. ``unknown`` holds the word we did not recognise (answered with help).
+
+    ``language`` is the language of the word the person used, or None when the word is the same
+    in both (``admin``, ``?``) or there was none.
+    """
 
     verb: Verb
     rest: str = ""
     admin: AdminVerb | None = None
     unknown: str | None = None
+    language: Language | None = None
 
 
 _DROPPED = ("Cc", "Cs")  # control characters and lone surrogates (not encodable)
@@ -117,6 +189,12 @@ def _split(text: str) -> tuple[str, str]:
     return parts[0].casefold(), parts[1].strip() if len(parts) > 1 else ""
 
 
+def _language(word: str, swedish: frozenset[str], english: frozenset[str]) -> Language | None:
+    if word in swedish:
+        return "sv"
+    return "en" if word in english else None
+
+
 def parse(text: str) -> Command:
     """Parse what follows ``/ledarforum`` (or an @mention): never raises."""
     text = _clean(text or "")[:MAX_COMMAND_CHARS]
@@ -129,11 +207,12 @@ def parse(text: str) -> Command:
     if verb is None:
         return Command(Verb.HELP, unknown=word[:50])
     if verb is not Verb.ADMIN:
-        return Command(verb, rest)
+        return Command(verb, rest, language=_language(word, _SWEDISH, _ENGLISH))
     sub, sub_rest = _split(rest)
     if not sub:
         return Command(Verb.ADMIN, admin=AdminVerb.HELP)
     admin = _ADMIN_VERBS.get(sub)
     if admin is None:
         return Command(Verb.ADMIN, rest=sub_rest, admin=AdminVerb.HELP, unknown=sub[:50])
-    return Command(Verb.ADMIN, rest=sub_rest, admin=admin)
+    language = _language(sub, _SWEDISH_ADMIN, _ENGLISH_ADMIN)
+    return Command(Verb.ADMIN, rest=sub_rest, admin=admin, language=language)

@@ -50,6 +50,9 @@ class Settings:
     port: int = 3000
     log_level: str = "INFO"
     log_format: str = "text"
+    # Inbox workers renew their row this often; one silent for the threshold is taken for stopped.
+    worker_renew_seconds: float = 2.0
+    worker_stale_seconds: float = 10.0
 
     @property
     def slack_configured(self) -> bool:
@@ -139,6 +142,31 @@ def _port(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, not {raw!r}.")
+    return value
+
+
+def _worker_seconds(env: Mapping[str, str]) -> tuple[float, float]:
+    renew = _seconds(env, "LEDARFORUM_WORKER_RENEW_SECONDS", Settings.worker_renew_seconds)
+    stale = _seconds(env, "LEDARFORUM_WORKER_STALE_SECONDS", Settings.worker_stale_seconds)
+    if stale < 2 * renew:
+        # A single late renewal must not make a live worker look stopped.
+        raise ConfigError(
+            "LEDARFORUM_WORKER_STALE_SECONDS must be at least twice "
+            f"LEDARFORUM_WORKER_RENEW_SECONDS ({renew:g}), not {stale:g}."
+        )
+    return renew, stale
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name) or default
     if not value.startswith(("http://", "https://")):
@@ -157,6 +185,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     log_format = (_text(env, "LOG_FORMAT") or "text").lower()
     if log_format not in {"text", "json"}:
         raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}.")
+    renew, stale = _worker_seconds(env)
     schedule = _text(env, "LEDARFORUM_SCHEDULE")
     if schedule is not None and not Path(schedule).is_file():
         raise ConfigError(f"LEDARFORUM_SCHEDULE names a file that does not exist: {schedule}.")
@@ -187,6 +216,8 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         port=_port(env),
         log_level=log_level,
         log_format=log_format,
+        worker_renew_seconds=renew,
+        worker_stale_seconds=stale,
     )
 
 

@@ -12,18 +12,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import forum_admin
 from bot.commands import AdminVerb, Command, Verb, parse
-from bot.domain import ForumInfo, Language, Platform, Source, is_language
+from bot.domain import ForumInfo, Language, Platform, Source, ThemeContent, is_language
 from bot.i18n import month_name, t
-from bot.messages import Actions, Bullets, Button, FileAttachment, Header, Message, Paragraph, Reply
+from bot.messages import (
+    Actions,
+    Bullets,
+    Button,
+    FileAttachment,
+    Header,
+    Message,
+    Notification,
+    Paragraph,
+    Reply,
+)
 from bot.metrics import Metrics
 from bot.posts import (
     admin_help,
     current_theme,
     digest_post,
     error,
+    for_platform,
     help_message,
     info,
+    invocation,
+    publish_outcome,
+    save_confirmation,
+    save_notice,
     share_confirmation,
     year_overview,
 )
@@ -39,28 +55,59 @@ from bot.services import (
 )
 from bot.services import digest as digests
 from bot.services.contributions import ContributionError, NewContribution
-from bot.services.publishing import Publisher, Result
+from bot.services.publishing import Publisher
 from bot.storage.db import Database
-from bot.timing import Period, digest_moment_at_or_before, utcnow
+from bot.timing import Period, digest_moment_at_or_before, shift_digest_moment, utcnow
 
 FORGET_CONFIRM = "forget_confirm"
-_CONFIRM_WORDS = {"bekräfta", "bekrafta", "confirm", "ja", "yes"}
+CONFIRM_WORDS = frozenset({"bekräfta", "bekrafta", "confirm", "ja", "yes"})
 _USER_REF = re.compile(r"^<?@?([A-Za-z0-9_:.\-]{2,128})(?:\|[^>]*)?>?$")
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person talking to the bot."""
+    """The person talking to the bot.
+
+    ``locale`` is their platform's language setting where the platform tells it (Slack's
+    ``users.info`` locale, a Teams activity's ``locale``), as given: ``"en-US"``, ``"sv-SE"``.
+    """
 
     platform: Platform
     workspace_id: str
     user_id: str
     name: str
+    locale: str | None = None
 
     @property
     def ref(self) -> str:
         """How the audit log names them."""
         return f"{self.platform.value}:{self.workspace_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class ThemeEditor:
+    """What a theme form shows: the month's theme and which cycle saving it changes."""
+
+    forum: ForumInfo
+    month: int
+    theme: ThemeContent | None  # as the forum shows it now
+    own: cycles.EditTarget  # the forum's own cycle, what a forum organiser edits
+    shared: cycles.EditTarget  # the shared default
+    may_edit_shared: bool  # a configured organiser, who may choose the shared default
+
+    def describe(self, lang: Language, *, shared: bool = False) -> str:
+        """Which cycle the form changes and how many forums follow it."""
+        if shared:
+            return t(lang, "cycle.edit.shared", count=self.shared.followers)
+        if self.own.exists:
+            return t(lang, "cycle.edit.own")
+        return t(lang, "cycle.edit.copy", count=self.shared.followers)
+
+
+def locale_language(locale: str | None) -> Language | None:
+    """Our language for a platform locale ("en-US", "sv_SE", "en"); None for any other."""
+    tag = (locale or "").replace("_", "-").split("-")[0].casefold()
+    return tag if is_language(tag) else None
 
 
 def user_ref(text: str) -> str | None:
@@ -93,16 +140,33 @@ class Dialogue:
 
     # -- who and where -------------------------------------------------------------------------
 
-    def language_for(self, actor: Actor, forum: ForumInfo | None) -> Language:
-        """The language of private answers: the person's choice, else the forum's."""
+    def language_for(
+        self, actor: Actor, forum: ForumInfo | None, word: Language | None = None
+    ) -> Language:
+        """The language of an answer to a person, the first of these that is known.
+
+        Their own choice (``språk``/``language``); the language of the command *word* they just
+        used, when it belongs to one language (see :attr:`bot.commands.Command.language`); their
+        platform's locale, when it is Swedish or English; the forum's language.
+        """
         with self.db.transaction() as session:
             chosen = preferences.language_of(
                 session, actor.platform.value, actor.workspace_id, actor.user_id
             )
-        return chosen or (forum.language if forum else self.default_language)
+        fallback = forum.language if forum else self.default_language
+        return chosen or word or locale_language(actor.locale) or fallback
 
     def is_organiser(self, actor: Actor, forum: ForumInfo | None) -> bool:
-        """True when *actor* may administer *forum* (or every forum, for None)."""
+        """True when *actor* may administer *forum* (or every forum, for None).
+
+        Only configured organisers administer a forum of another workspace: a role stored in one
+        workspace (even for all its forums) never reaches another one's forum named by id.
+        """
+        if forum is not None and (
+            forum.platform is not actor.platform
+            or forum.workspace_id not in ("", actor.workspace_id)
+        ):
+            return actor.user_id in self.configured_organisers
         with self.db.transaction() as session:
             return organisers.is_organiser(
                 session,
@@ -155,17 +219,20 @@ class Dialogue:
     ) -> Reply:
         """Answer a parsed command."""
         forum = self.forum_for(actor, channel_id)
-        lang = self.language_for(actor, forum)
+        lang = self.language_for(actor, forum, command.language)
         verb = command.verb
         if verb is Verb.HELP:
             organiser = self.is_organiser(actor, forum)
-            return Reply([help_message(lang, organiser=organiser, unknown=command.unknown)])
+            shown = help_message(
+                lang, organiser=organiser, unknown=command.unknown, platform=actor.platform
+            )
+            return Reply([shown])
         if verb is Verb.LANGUAGE:
-            return self._language(actor, command.rest)
+            return self._language(actor, command.rest, lang)
         if verb is Verb.MY_DATA:
             return self._my_data(actor, lang)
         if verb is Verb.FORGET_ME:
-            return self.forget_me(actor, lang, confirmed=command.rest.casefold() in _CONFIRM_WORDS)
+            return self.forget_me(actor, lang, confirmed=command.rest.casefold() in CONFIRM_WORDS)
         if verb is Verb.ADMIN:
             return self._admin(actor, channel_id, forum, lang, command)
         if forum is None:
@@ -201,16 +268,17 @@ class Dialogue:
         return Reply([info(lang, "unsubscribe.done" if was else "unsubscribe.not")])
 
     def preview_digest(self, forum: ForumInfo, at: datetime, lang: Language) -> Message:
-        """The digest in progress: contributions since the latest digest moment up to *at*."""
-        start = digest_moment_at_or_before(at, forums.moments(forum))
+        """The digest in progress: contributions stored since the latest digest moment to *at*."""
+        when = forums.moments(forum)
+        upcoming = shift_digest_moment(digest_moment_at_or_before(at, when), when, 1)
         with self.db.transaction() as session:
+            start, _ = digests.window(session, forum.id, upcoming, when)
             digest = digests.load(session, forum.id, start, at)
         return digest_post(forum, digest, lang, preview=True)
 
-    def _language(self, actor: Actor, rest: str) -> Reply:
+    def _language(self, actor: Actor, rest: str, lang: Language) -> Reply:
         choice = rest.strip().casefold()[:2]
         if not is_language(choice):
-            lang = self.language_for(actor, None)
             return Reply([error(lang, "language.usage")])
         with self.db.transaction() as session:
             preferences.set_language(
@@ -236,7 +304,12 @@ class Dialogue:
         author_name: str | None = None,
         channel_id: str | None = None,
     ) -> Reply:
-        """Store a good practice once and thank the person who shared it (privately)."""
+        """Store a good practice once and thank the person who shared it (privately).
+
+        With *author_id*, *actor* saved an existing message written by that person: the actor
+        is recorded as its saver, and an author who is someone else is told privately, with a
+        button to take it out again.
+        """
         lang = self.language_for(actor, forum)
         new = NewContribution(
             author_id=author_id or actor.user_id,
@@ -249,24 +322,57 @@ class Dialogue:
             permalink=permalink,
             anonymous=anonymous,
             period=period,
+            saved_by_id=actor.user_id if author_id else None,
+            saved_by_name=actor.name if author_id else None,
         )
         try:
             with self.db.transaction() as session:
-                recorded = contributions.record(session, forum, new)
+                recorded = contributions.record(session, forum, new, now=self.clock())
         except ContributionError as exc:
             return Reply([error(lang, exc.key, **exc.params)])
         if recorded.created:
             self.metrics.contributions_stored.labels(source.value).inc()
         theme = recorded.theme
         title = theme.title.get(lang) if theme else None
-        return Reply([share_confirmation(lang, recorded.id, title, created=recorded.created)])
+        if new.author_id == actor.user_id:
+            return Reply([share_confirmation(lang, recorded.id, title, created=recorded.created)])
+        thanks = save_confirmation(
+            lang, recorded.id, new.author_name, title, created=recorded.created
+        )
+        reply = Reply([thanks])
+        if recorded.created:
+            reply.notify.append(self._save_notice(actor, forum, new, recorded.id))
+        return reply
+
+    def _save_notice(
+        self, saver: Actor, forum: ForumInfo, new: NewContribution, contribution_id: int
+    ) -> Notification:
+        """The word to the author of a message *saver* saved, in the author's language."""
+        author = Actor(saver.platform, saver.workspace_id, new.author_id, new.author_name)
+        message = save_notice(
+            forum,
+            self.language_for(author, forum),
+            contribution_id,
+            saver=saver.name,
+            author=new.author_name,
+            text=new.text,
+            link=new.permalink,
+            written_at=new.created_at,
+        )
+        return Notification(new.author_id, message)
 
     def undo(self, actor: Actor, contribution_id: int, forum: ForumInfo | None = None) -> Reply:
-        """Remove a contribution on its author's request."""
+        """Remove a contribution on the request of its author or of whoever saved it."""
         lang = self.language_for(actor, forum)
         with self.db.transaction() as session:
-            removed = contributions.undo(session, contribution_id, actor.user_id)
-        return Reply([info(lang, "share.undone" if removed else "share.undo_missing")])
+            author = contributions.undo(
+                session, contribution_id, actor.platform.value, actor.workspace_id, actor.user_id
+            )
+        if author is None:
+            key = "share.undo_missing"
+        else:
+            key = "share.undone" if author == actor.user_id else "save.undone"
+        return Reply([info(lang, key)])
 
     # -- privacy -------------------------------------------------------------------------------
 
@@ -274,8 +380,12 @@ class Dialogue:
         with self.db.transaction() as session:
             data = privacy.collect(session, actor.platform.value, actor.workspace_id, actor.user_id)
         files = [
-            FileAttachment("ledarforum-my-data.json", privacy.as_json(data), t(lang, "data.title")),
-            FileAttachment("ledarforum-my-data.txt", privacy.as_text(data), t(lang, "data.title")),
+            FileAttachment(
+                "ledarforum-my-data.json", privacy.as_json(data, lang), t(lang, "data.title")
+            ),
+            FileAttachment(
+                "ledarforum-my-data.txt", privacy.as_text(data, lang), t(lang, "data.title")
+            ),
         ]
         count = len(data["contributions"])
         return Reply([info(lang, "data.ready", count=count)], files=files)
@@ -283,7 +393,8 @@ class Dialogue:
     def forget_me(self, actor: Actor, lang: Language, *, confirmed: bool) -> Reply:
         """Ask for confirmation, or erase everything stored about the person."""
         if not confirmed:
-            text = t(lang, "forget.confirm")
+            key = for_platform(lang, "forget.confirm", actor.platform)
+            text = t(lang, key, command=invocation(actor.platform))
             button = Button(FORGET_CONFIRM, t(lang, "forget.button"), "yes", primary=True)
             return Reply([Message("confirm", text, (Paragraph(text), Actions((button,))))])
         with self.db.transaction() as session:
@@ -316,17 +427,57 @@ class Dialogue:
             return Reply([error(lang, "forum.none")])
         now = self.clock()
         if admin is AdminVerb.POST_THEME:
-            return Reply([self._outcome(lang, self.publisher.post_theme(forum, now))])
+            result = self.publisher.post_theme(forum, now)
+            return Reply([publish_outcome(forum, lang, result.kind, result.status, result.key)])
         if admin is AdminVerb.DIGEST:
-            return Reply([self._outcome(lang, self.publisher.post_digest(forum, now))])
+            result = self.publisher.post_digest(forum, now)
+            return Reply([publish_outcome(forum, lang, result.kind, result.status, result.key)])
         if admin is AdminVerb.SCHEDULE:
             with self.db.transaction() as session:
                 current = cycles.current(session, forum, now)
                 doc = cycles.for_forum(session, forum)
-            return Reply([year_overview(doc, current.period, lang), info(lang, "admin.schedule")])
+            how = info(lang, for_platform(lang, "admin.schedule", actor.platform))
+            return Reply([year_overview(doc, current.period, lang), how])
         if admin is AdminVerb.STATS:
             return Reply([self._stats(forum, lang)])
+        if admin in (AdminVerb.SETTINGS, AdminVerb.LOG):
+            return forum_admin.answer(self, actor, forum, lang, command)
         return self._organisers(actor, forum, lang, command.rest)
+
+    def may_edit_shared(self, actor: Actor) -> bool:
+        """True for the configured organisers, the only ones who may edit the shared cycle."""
+        return actor.user_id in self.configured_organisers
+
+    def theme_editor(self, actor: Actor, forum: ForumInfo, month: int) -> ThemeEditor | None:
+        """What the theme form of *month* shows *actor*; None when they may not edit it."""
+        if not 1 <= month <= 12 or not self.is_organiser(actor, forum):
+            return None
+        with self.db.transaction() as session:
+            theme = cycles.for_forum(session, forum).theme_for(month)
+            own = cycles.edit_target(session, forum, shared=False)
+            shared = cycles.edit_target(session, forum, shared=True)
+        return ThemeEditor(forum, month, theme, own, shared, self.may_edit_shared(actor))
+
+    def edit_theme(
+        self,
+        actor: Actor,
+        forum: ForumInfo,
+        month: int,
+        theme: ThemeContent | None,
+        *,
+        shared: bool = False,
+    ) -> cycles.EditTarget | None:
+        """Save a month's theme edited from *forum*; the cycle changed, or None when refused.
+
+        Checked here for every adapter: a forum's organisers change the forum's own cycle
+        (copied from the default on the first edit); only configured organisers the default.
+        """
+        if not 1 <= month <= 12 or not self.is_organiser(actor, forum):
+            return None
+        if shared and not self.may_edit_shared(actor):
+            return None
+        with self.db.transaction() as session:
+            return cycles.set_theme(session, forum, theme, month, actor=actor.ref, shared=shared)
 
     def setup(self, actor: Actor, channel_id: str, lang: Language) -> Reply:
         """Make a channel a forum and its creator an organiser of it."""
@@ -361,27 +512,33 @@ class Dialogue:
                 )
             listing = ", ".join(people) or "-"
             return Reply([info(lang, "admin.organisers.usage", people=listing)])
+        where = (actor.platform.value, actor.workspace_id)
         with self.db.transaction() as session:
             if action in {"add", "lägg-till"}:
-                organisers.add(
+                added = organisers.add(
                     session,
-                    actor.platform.value,
-                    actor.workspace_id,
+                    *where,
                     target,
                     forum.id,
                     actor=actor.ref,
+                    configured=self.configured_organisers,
                 )
-                key = "admin.organisers.added"
+                key = "admin.organisers.added" if added else "admin.organisers.already"
+            elif (
+                target == actor.user_id
+                and target not in self.configured_organisers
+                and organisers.is_last(session, *where, target, forum.id)
+            ):  # a forum keeps someone who can appoint the next organiser
+                return Reply([error(lang, "admin.organisers.last")])
             else:
-                organisers.remove(
-                    session,
-                    actor.platform.value,
-                    actor.workspace_id,
-                    target,
-                    forum.id,
-                    actor=actor.ref,
+                removed = organisers.remove(session, *where, target, forum.id, actor=actor.ref)
+                still = organisers.is_organiser(
+                    session, *where, target, forum.id, self.configured_organisers
                 )
-                key = "admin.organisers.removed"
+                if still:  # an organiser of every forum: this forum's list cannot change that
+                    key = "admin.organisers.everywhere"
+                else:
+                    key = "admin.organisers.removed" if removed else "admin.organisers.not"
         return Reply([info(lang, key, user=target)])
 
     def _stats(self, forum: ForumInfo, lang: Language) -> Message:
@@ -394,17 +551,18 @@ class Dialogue:
                 month=month_name(lang, Period.parse(p.period).month),
                 year=Period.parse(p.period).year,
                 count=p.contributions,
-                people=p.contributors,
+                people=t(lang, "admin.stats.people", count=p.contributors),
             )
             for p in overview.periods
         )
         summary = t(lang, "admin.stats.summary", total=overview.total, subs=overview.subscribers)
+        ended = (
+            (Paragraph(t(lang, "admin.stats.ended", count=overview.ended)),)
+            if overview.ended
+            else ()
+        )
         return Message(
             "stats",
             summary,
-            (Header(t(lang, "admin.stats.header")), Paragraph(summary), Bullets(items)),
+            (Header(t(lang, "admin.stats.header")), Paragraph(summary), *ended, Bullets(items)),
         )
-
-    @staticmethod
-    def _outcome(lang: Language, result: Result) -> Message:
-        return info(lang, f"publish.{result.kind}.{result.status}", key=result.key)

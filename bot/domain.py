@@ -104,3 +104,5 @@ class ForumInfo:
     preview_days: int | None = None
     retention_years: int | None = None
     conversation_ref: dict[str, object] | None = None
+    country: str = "SE"  # whose public holidays are no posting days
+    theme_day: int = 1  # the theme is posted on the month's n-th working day

@@ -117,18 +117,28 @@ class FileAttachment:
     title: str
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A private message to someone other than the person answered (a saved message's author)."""
+
+    user_id: str
+    message: Message
+
+
 @dataclass
 class Reply:
     """What the core answers to a person's command.
 
     ``private`` goes only to that person, ``public`` to the forum's channel; ``open_form`` asks
-    the adapter to open the share form; ``files`` are delivered privately.
+    the adapter to open the share form; ``files`` are delivered privately; ``notify`` goes
+    privately to other people (a direct message).
     """
 
     private: list[Message] = field(default_factory=list)
     public: list[Message] = field(default_factory=list)
     open_form: bool = False
     files: list[FileAttachment] = field(default_factory=list)
+    notify: list[Notification] = field(default_factory=list)
 
 
 def plain_text(message: Message) -> str:

@@ -18,6 +18,20 @@ class PostRef:
     permalink: str | None = None
 
 
+class RecipientGone(Exception):
+    """A private message cannot reach this person, for good (deactivated, left, blocked the bot).
+
+    Raised by :meth:`Poster.send_direct` instead of a platform's own error, so the core can tell
+    "skip this person" from a failure that a later attempt may get past (rate limits, outages).
+    ``reason`` is the platform's short code (``user_disabled``, ``http_403``).
+    """
+
+    def __init__(self, user_id: str, reason: str) -> None:
+        super().__init__(f"{user_id} cannot be reached: {reason}")
+        self.user_id = user_id
+        self.reason = reason
+
+
 class Poster(Protocol):
     """What a platform adapter offers the core for proactive posts.
 
@@ -38,5 +52,9 @@ class Poster(Protocol):
         ...
 
     def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
-        """Send *message* privately to a person (subscriptions, previews)."""
+        """Send *message* privately to a person (subscriptions, previews).
+
+        Raises :class:`RecipientGone` when the platform says the person cannot be reached at
+        all; any other exception means "maybe later".
+        """
         ...

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain import CycleDocument, ForumInfo, Language, Platform, ThemeContent
-from bot.i18n import long_date, month_name, t
+from bot.i18n import catalog, date_time, long_date, month_name, month_year, t
 from bot.messages import (
     Actions,
     Bullets,
@@ -20,7 +21,7 @@ from bot.messages import (
     Note,
     Paragraph,
 )
-from bot.services.digest import Digest
+from bot.services.digest import Digest, excerpt
 from bot.timing import Period
 
 THEME_EVENT = "ledarforum_theme_post"
@@ -32,6 +33,17 @@ SHARE_UNDO = "share_undo"
 def invocation(platform: Platform) -> str:
     """How a person addresses the bot on a platform: a slash command, or an @mention in Teams."""
     return "@Ledarforum" if platform is Platform.TEAMS else "/ledarforum"
+
+
+def for_platform(lang: Language, key: str, platform: Platform) -> str:
+    """The catalog key of *key* as *platform* needs it.
+
+    ``<key>@<platform>`` where the catalog has that variant (a platform without buttons, a form
+    or a Home tab says so differently), else *key*. Texts that name the command take
+    ``command=invocation(platform)``.
+    """
+    variant = f"{key}@{platform.value}"
+    return variant if variant in catalog(lang) else key
 
 
 def theme_marker(forum_id: int, period: Period) -> str:
@@ -154,7 +166,13 @@ def digest_post(
     )
 
 
-def help_message(lang: Language, *, organiser: bool, unknown: str | None = None) -> Message:
+def help_message(
+    lang: Language,
+    *,
+    organiser: bool,
+    unknown: str | None = None,
+    platform: Platform = Platform.SLACK,
+) -> Message:
     """What the bot does and how to take part; organisers also see the admin commands."""
     elements: list[Element] = [Header(t(lang, "help.header"))]
     if unknown:
@@ -163,7 +181,7 @@ def help_message(lang: Language, *, organiser: bool, unknown: str | None = None)
     commands = [
         t(lang, "help.cmd.theme"),
         t(lang, "help.cmd.year"),
-        t(lang, "help.cmd.share"),
+        t(lang, for_platform(lang, "help.cmd.share", platform)),
         t(lang, "help.cmd.digest"),
         t(lang, "help.cmd.subscribe"),
         t(lang, "help.cmd.language"),
@@ -185,7 +203,16 @@ def admin_help(lang: Language, unknown: str | None = None) -> Message:
         Bullets(
             tuple(
                 t(lang, f"admin.help.{name}")
-                for name in ("setup", "post_theme", "digest", "schedule", "stats", "organisers")
+                for name in (
+                    "setup",
+                    "post_theme",
+                    "digest",
+                    "schedule",
+                    "stats",
+                    "settings",
+                    "log",
+                    "organisers",
+                )
             )
         )
     )
@@ -206,6 +233,19 @@ def year_overview(doc: CycleDocument, current: Period, lang: Language) -> Messag
         t(lang, "year.header"),
         (Header(t(lang, "year.header")), Bullets(tuple(items))),
     )
+
+
+def publish_outcome(forum: ForumInfo, lang: Language, kind: str, status: str, key: str) -> Message:
+    """What ``admin post-theme|digest`` did; its month or digest moment in the reader's words.
+
+    *key* is the publishing key: a period (``2026-11``) for a theme, a UTC moment for a digest.
+    """
+    if kind == "theme":
+        period = Period.parse(key)
+        when = month_year(lang, period.year, period.month)
+    else:
+        when = date_time(lang, datetime.fromisoformat(key), forum.timezone)
+    return info(lang, f"publish.{kind}.{status}", when=when)
 
 
 def info(lang: Language, name: str, /, **params: object) -> Message:
@@ -235,5 +275,50 @@ def share_confirmation(
         (
             Paragraph(text),
             Actions((Button(SHARE_UNDO, t(lang, "share.undo"), str(contribution_id)),)),
+        ),
+    )
+
+
+def save_confirmation(
+    lang: Language, contribution_id: int, author: str, theme_title: str | None, *, created: bool
+) -> Message:
+    """The saver's private thank-you after saving someone else's message, with a way to undo."""
+    if not created:
+        return info(lang, "share.already")
+    if theme_title:
+        text = t(lang, "save.thanks_theme", author=author, title=theme_title)
+    else:
+        text = t(lang, "save.thanks", author=author)
+    return Message(
+        "confirmation",
+        text,
+        (
+            Paragraph(text, user=True),  # a display name is the person's own text
+            Actions((Button(SHARE_UNDO, t(lang, "share.undo"), str(contribution_id)),)),
+        ),
+    )
+
+
+def save_notice(
+    forum: ForumInfo,
+    lang: Language,
+    contribution_id: int,
+    *,
+    saver: str,
+    author: str,
+    text: str,
+    link: str | None,
+    written_at: datetime,
+) -> Message:
+    """The private word to an author whose message someone saved, with a way to take it out."""
+    intro = t(lang, "save.notice", saver=saver)
+    when = long_date(lang, written_at.astimezone(ZoneInfo(forum.timezone)))
+    return Message(
+        "save_notice",
+        intro,
+        (
+            Paragraph(intro, user=True),
+            Entry(author=author, text=excerpt(text), link=link, when=when),
+            Actions((Button(SHARE_UNDO, t(lang, "save.remove"), str(contribution_id)),)),
         ),
     )

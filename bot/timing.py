@@ -2,16 +2,24 @@
 
 Pure functions over aware datetimes. Every "when" is computed on the local calendar (dates and wall
 clock times) and only then converted to UTC, so a post due at 09:00 local stays at 09:00 local on
-both sides of a daylight-saving change and across New Year.
+both sides of a daylight-saving change and across New Year. A theme is posted on a working day:
+Monday to Friday, except the public holidays of the forum's country (the ``holidays`` package).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = 5  # Monday to Friday: the theme goes out on the first of them in a month
+import holidays
+
+WEEKDAYS = 5  # Monday to Friday: the theme goes out on a working day among them
+DEFAULT_COUNTRY = "SE"
+# Days off beyond the law where a country's calendar names them: in Sweden midsummer, Christmas
+# and New Year's Eve, when no workplace expects a theme.
+_DAYS_OFF = (holidays.PUBLIC, holidays.DE_FACTO)
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +60,8 @@ class Moments:
     theme_time: time = time(9, 0)
     digest_weekday: int = 4  # Monday is 0: Friday
     digest_time: time = time(14, 0)
+    country: str = DEFAULT_COUNTRY  # whose public holidays are not working days
+    theme_day: int = 1  # the theme goes out on the month's n-th working day
 
     @property
     def zone(self) -> ZoneInfo:
@@ -76,12 +86,47 @@ def local_moment(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
-def theme_moment(period: Period, moments: Moments) -> datetime:
-    """When the period's theme is posted: its first weekday at the theme time (UTC)."""
-    day = date(period.year, period.month, 1)
-    while day.weekday() >= WEEKDAYS:
+@functools.cache
+def supported_countries() -> frozenset[str]:
+    """The country codes whose public holidays are known."""
+    return frozenset(holidays.list_supported_countries())
+
+
+@functools.cache
+def _days_off(country: str, year: int) -> frozenset[date]:
+    # One year's holidays of a country never change: computed once per process. A country the
+    # package does not know (settings only store known ones) has weekends only, never a crash.
+    if country not in supported_countries():
+        return frozenset()
+    supported = holidays.country_holidays(country).supported_categories
+    categories = tuple(category for category in _DAYS_OFF if category in supported)
+    return frozenset(holidays.country_holidays(country, years=year, categories=categories))
+
+
+def is_working_day(day: date, country: str = DEFAULT_COUNTRY) -> bool:
+    """True for Monday to Friday unless it is a public holiday (or a usual day off) in *country*."""
+    return day.weekday() < WEEKDAYS and day not in _days_off(country, day.year)
+
+
+def theme_day(period: Period, moments: Moments) -> date:
+    """The local date the period's theme is posted: the month's n-th working day.
+
+    A month with fewer working days than asked for posts on its last working day.
+    """
+    day, last, count = date(period.year, period.month, 1), None, 0
+    while day.month == period.month:
+        if is_working_day(day, moments.country):
+            last, count = day, count + 1
+            if count == moments.theme_day:
+                return day
         day += timedelta(days=1)
-    return local_moment(day, moments.theme_time, moments.zone)
+    assert last is not None  # every month has working days
+    return last
+
+
+def theme_moment(period: Period, moments: Moments) -> datetime:
+    """When the period's theme is posted: its n-th working day at the theme time (UTC)."""
+    return local_moment(theme_day(period, moments), moments.theme_time, moments.zone)
 
 
 def period_at(at: datetime, moments: Moments) -> Period:
@@ -114,7 +159,7 @@ def shift_digest_moment(moment: datetime, moments: Moments, weeks: int) -> datet
 
 
 def digest_window(moment: datetime, moments: Moments) -> tuple[datetime, datetime]:
-    """The contributions a digest moment covers: made after the previous moment, up to this one."""
+    """The contributions a digest moment covers: stored after the previous moment, up to this."""
     return shift_digest_moment(moment, moments, -1), moment
 
 

@@ -21,6 +21,7 @@ from bot import cli, logs
 from bot.config import Settings
 from bot.core import Core, open_core
 from bot.domain import Platform
+from bot.services.inbox import Presence
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import SlackPoster
@@ -62,11 +63,14 @@ class Composition:
         self._slack_adapter: SlackAdapter | None = None
         self._teams: TeamsAdapter | None = None
         self._scheduler: SchedulerService | None = None
+        self._presence: Presence | None = None
 
     def open(self, settings: Settings, *, console: bool = False) -> Core:
         """The core, migrated and seeded, with posters for the configured platforms."""
         logs.configure(settings.log_level, settings.log_format, settings.secrets())
         core = open_core(settings)
+        # One presence for the process: Slack's and Teams' inbox claims name the same worker.
+        self._presence = Presence.configured(core.db, settings, core.dialogue.clock)
         if settings.slack_bot_token or settings.slack_oauth:
             core.posters[Platform.SLACK] = SlackPoster(
                 slack_clients(settings, core.db.engine, core.metrics)
@@ -76,7 +80,7 @@ class Composition:
             from handlers.teams.app import TeamsAdapter
 
             # The SDK's loop starts on first use, so one-shot commands can post to Teams too.
-            self._teams = TeamsAdapter(core)
+            self._teams = TeamsAdapter(core, presence=self._presence)
             core.posters[Platform.TEAMS] = self._teams.poster
         if console or _console_only(settings):
             core.posters[Platform.CONSOLE] = ConsolePoster(sys.stdout)
@@ -135,11 +139,14 @@ class Composition:
         poster = core.posters.get(Platform.SLACK)
         if not isinstance(poster, SlackPoster) or not core.settings.slack_configured:
             return None
-        self._slack_adapter = SlackAdapter(core, poster)
+        self._slack_adapter = SlackAdapter(core, poster, presence=self._presence)
         return self._slack_adapter
 
     def _start_background(self, core: Core) -> None:
-        """Start the adapters' workers, then the scheduler (its catch-up may post at once)."""
+        """Register the process, start the adapters' workers, then the scheduler (its catch-up
+        may post at once)."""
+        if self._presence is not None:
+            self._presence.start()
         if self._slack_adapter is not None:
             self._slack_adapter.start()
         if self._teams is not None:
@@ -155,6 +162,8 @@ class Composition:
             self._slack_adapter.stop()
         if self._teams is not None:
             self._teams.stop()
+        if self._presence is not None:
+            self._presence.stop()
 
     def teams_package(self, settings: Settings, path: str) -> str:
         """Write the Teams app package (the zip an admin uploads)."""

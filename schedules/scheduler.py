@@ -168,13 +168,14 @@ class SchedulerService:
         log.info("scheduler started (%d workers)", self.workers)
 
     def housekeeping(self, now: datetime | None = None) -> int:
-        """Apply each forum's retention limit and drop old inbound payloads; rows removed."""
+        """Apply each forum's retention limit, drop old inbound payloads and DM records; rows."""
         now = self.clock() if now is None else now
         removed = 0
         with self.core.db.transaction() as session:
             for forum in forums.all_forums(session):
                 removed += retention.purge_forum(session, forum, now)
             removed += retention.purge_inbox(session, now)
+            removed += retention.purge_deliveries(session, now)
         return removed
 
     def stop(self, wait: bool = True) -> None:

@@ -66,6 +66,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without tables, as at a first install: SQLite, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new.db'}"
+        return
+    server: str = request.getfixturevalue("postgres_url")
+    with scratch_postgres(server, "ledarforum_new", migrate=False) as url:
+        yield url
+
+
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """The database of :func:`database_url`."""

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from bot.cycle_file import dump_cycle_yaml, load_default_cycle
 from bot.domain import CycleDocument, ForumInfo
 from bot.messages import Element, Entry, Message
-from bot.ports import PostRef
+from bot.ports import PostRef, RecipientGone
 from bot.storage.db import make_engine, upgrade
 
 
@@ -40,8 +40,9 @@ def every_month_cycle(path: Path) -> Path:
 
 
 @contextmanager
-def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
-    """A new, migrated PostgreSQL database on *server_url*; dropped afterwards, whatever happened.
+def scratch_postgres(server_url: str, prefix: str, *, migrate: bool = True) -> Iterator[str]:
+    """A new PostgreSQL database on *server_url*, migrated unless *migrate* is false; dropped
+    afterwards, whatever happened.
 
     Dropping first allows connections again, for a test that refused them.
     """
@@ -51,9 +52,10 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    if migrate:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
     try:
         yield url
     finally:
@@ -104,6 +106,8 @@ class RecordingPoster:
     direct: list[Sent] = field(default_factory=list)
     fail_on: set[int] = field(default_factory=set)  # 1-based numbers of post() calls that fail
     split_size: int = 0  # entries per part; 0 = never split
+    gone: dict[str, str] = field(default_factory=dict)  # user -> reason DMs fail for good
+    down: set[str] = field(default_factory=set)  # users whose DMs fail for now (transient)
     calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -141,6 +145,10 @@ class RecordingPoster:
 
     def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
         with self.lock:
+            if user_id in self.gone:
+                raise RecipientGone(user_id, self.gone[user_id])
+            if user_id in self.down:
+                raise ConnectionError("injected failure")
             self.direct.append(Sent(forum.id, message, None, "dm", user_id))
 
     def theme_posts(self) -> list[Sent]:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import commands
 from bot.commands import AdminVerb, Verb, parse
 
 
@@ -92,3 +93,41 @@ def test_huge_input_is_bounded() -> None:
     command = parse("dela " + "x" * 40_000)
     assert command.verb is Verb.SHARE
     assert len(command.rest) < 12_000
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("help", "en"),
+        ("HJÄLP", "sv"),
+        ("hjalp", "sv"),
+        ("theme", "en"),
+        ("tema", "sv"),
+        ("share Vi testade", "en"),
+        ("dela We tried", "sv"),
+        ("year", "en"),
+        ("årscykel", "sv"),
+        ("subscribe", "en"),
+        ("prenumerera", "sv"),
+        ("forget-me", "en"),
+        ("glöm-mig", "sv"),
+        ("/ledarforum help", "en"),
+        ("?", None),
+        ("admin", None),
+        ("admin stats", None),  # the Swedish help shows "admin stats" as it is
+        ("admin statistik", "sv"),
+        ("admin help", "en"),
+        ("admin hjälp", "sv"),
+        ("", None),
+        ("blaha", None),
+    ],
+)
+def test_a_command_tells_the_language_of_its_word(text: str, language: str | None) -> None:
+    assert parse(text).language == language
+
+
+def test_every_plain_word_has_one_language_except_the_shared_ones() -> None:
+    assert not commands._SWEDISH & commands._ENGLISH
+    assert commands._SWEDISH | commands._ENGLISH | {"?", "admin"} == set(commands._VERBS)
+    assert not commands._SWEDISH_ADMIN & commands._ENGLISH_ADMIN
+    assert set(commands._ADMIN_VERBS) >= commands._SWEDISH_ADMIN | commands._ENGLISH_ADMIN

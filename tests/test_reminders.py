@@ -112,7 +112,7 @@ def test_organisers_get_the_next_theme_privately_before_it_is_posted(
     swedish, english = sorted(december, key=lambda s: s.user_id or "")
     assert swedish.message.fallback.startswith("Förhandsvisning av temat för december")
     assert english.message.fallback.startswith("Preview of the theme for December")
-    assert "1 December 2026" in plain_text(english.message)  # when it will be posted
+    assert "Tuesday 1 December at 09:00" in plain_text(english.message)  # when, in local time
     # One preview per themed period, sent 3 days before: none for themeless July.
     previews = sorted(key for kind, key, status in notices(core) if kind == "preview")
     assert previews == ["2026-12", "2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06"]

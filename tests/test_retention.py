@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.core import Core
 from bot.services import forums, retention
-from bot.storage.models import Contribution, InboundEvent
+from bot.storage.models import Contribution, DigestDelivery, InboundEvent
 from tests.test_services import make_forum, share
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,9 +27,18 @@ def test_contributions_older_than_the_limit_are_deleted(core: Core) -> None:
     assert kept == ["new"]
 
 
-def test_processed_inbound_payloads_are_not_kept(core: Core) -> None:
+def test_inbound_payloads_of_any_status_are_not_kept_past_the_window(core: Core) -> None:
+    """A pending, processing or failed row older than the window is not retried: its text goes."""
+    rows = [
+        ("a", "done", 8),
+        ("b", "done", 1),
+        ("c", "pending", 30),
+        ("d", "failed", 8),
+        ("e", "processing", 9),
+        ("f", "failed", 2),
+    ]
     with core.db.transaction() as session:
-        for event_id, status, age in [("a", "done", 8), ("b", "done", 1), ("c", "pending", 30)]:
+        for event_id, status, age in rows:
             session.add(
                 InboundEvent(
                     platform="slack",
@@ -42,9 +51,27 @@ def test_processed_inbound_payloads_are_not_kept(core: Core) -> None:
                 )
             )
     with core.db.transaction() as session:
-        assert retention.purge_inbox(session, NOW) == 1
+        assert retention.purge_inbox(session, NOW) == 4
         left = sorted(session.scalars(select(InboundEvent.event_id)))
-    assert left == ["b", "c"]
+    assert left == ["b", "f"]
+
+
+def test_digest_dm_records_go_after_their_window(core: Core) -> None:
+    forum = make_forum(core)
+    with core.db.transaction() as session:
+        for user, days in (("U1", 91), ("U2", 89)):
+            session.add(
+                DigestDelivery(
+                    forum_id=forum.id,
+                    moment=NOW - timedelta(days=days),
+                    user_id=user,
+                    status="done",
+                    claim_token="t",
+                )
+            )
+    with core.db.transaction() as session:
+        assert retention.purge_deliveries(session, NOW) == 1
+        assert list(session.scalars(select(DigestDelivery.user_id))) == ["U2"]
 
 
 def test_cutoff_on_a_leap_day() -> None:

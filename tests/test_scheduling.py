@@ -31,7 +31,7 @@ from bot.services.contributions import NewContribution
 from bot.services.publishing import Result
 from bot.storage.db import Database, make_engine
 from bot.storage.models import DigestRun, ThemePost
-from bot.timing import Period
+from bot.timing import Period, is_working_day
 from schedules import jobs
 from schedules.scheduler import (
     BUSY_RETRY,
@@ -64,7 +64,7 @@ def make_forum(
 
 
 def share(core: Core, forum: ForumInfo, message_id: str, at: datetime) -> None:
-    """A good practice made at *at*."""
+    """A good practice made (and stored) at *at*."""
     with core.db.transaction() as session:
         contributions.record(
             session,
@@ -79,6 +79,7 @@ def share(core: Core, forum: ForumInfo, message_id: str, at: datetime) -> None:
                 at,
                 permalink=f"https://chat.test/{message_id}",
             ),
+            now=at,
         )
 
 
@@ -110,9 +111,9 @@ def drive(
     return results
 
 
-def first_weekday(year: int, month: int) -> date:
+def first_working_day(year: int, month: int) -> date:
     day = date(year, month, 1)
-    while day.weekday() >= 5:
+    while not is_working_day(day):  # weekends and Swedish public holidays
         day += timedelta(days=1)
     return day
 
@@ -187,7 +188,7 @@ def test_a_simulated_year_in_stockholm_posts_each_theme_and_digest_once_at_local
         assert row.status == "posted" and row.posted_at is not None
         posted = row.posted_at.astimezone(STOCKHOLM)
         period = Period.parse(row.period)
-        assert posted.date() == first_weekday(period.year, period.month), row.period
+        assert posted.date() == first_working_day(period.year, period.month), row.period
         assert posted.time() == time(9, 0), row.period
     assert len(poster.theme_posts()) == len(rows)
     assert any(r.kind == "theme" and r.status == "no_theme" and r.key == "2027-07" for r in results)
@@ -218,8 +219,9 @@ def test_a_simulated_year_in_stockholm_posts_each_theme_and_digest_once_at_local
     assert datetime(2026, 10, 30, 13, tzinfo=UTC) in moments  # Friday after it
     assert datetime(2027, 3, 26, 13, tzinfo=UTC) in moments  # before the spring change
     assert datetime(2027, 4, 2, 12, tzinfo=UTC) in moments  # after it
-    # New Year: January's theme on Friday 1 January at 09:00, and that day's digest at 14:00.
-    assert posted_at["2027-01"] == local(STOCKHOLM, 2027, 1, 1, 9)
+    # New Year's Day is a holiday: January's theme on Monday 4 January at 09:00; the digest
+    # keeps its Friday, 1 January at 14:00.
+    assert posted_at["2027-01"] == local(STOCKHOLM, 2027, 1, 4, 9)
     assert local(STOCKHOLM, 2027, 1, 1, 14) in moments
 
 
@@ -516,7 +518,9 @@ def test_three_weeks_of_downtime_give_at_most_one_catch_up_digest(
     assert len(done) == 1 + catch_up_digests
     latest = local(STOCKHOLM, 2026, 11, 27, 14)
     if catch_up_digests:
-        assert done[-1].moment == latest and done[-1].contribution_count == 1
+        # One digest, but nothing lost: it covers everything stored since the last digest
+        # that went out (6 November), the skipped weeks included.
+        assert done[-1].moment == latest and done[-1].contribution_count == 3
         assert [r.status for r in digests] == ["posted"]
     else:
         assert [r.status for r in digests] == ["too_late"]
@@ -619,7 +623,7 @@ def test_the_command_line_at_a_moment_does_what_the_scheduler_does_then(
     moments = [
         local(STOCKHOLM, 2026, 12, 1, 9),
         local(STOCKHOLM, 2026, 12, 4, 14),
-        local(STOCKHOLM, 2027, 1, 1, 9),
+        local(STOCKHOLM, 2027, 1, 4, 9),
         local(STOCKHOLM, 2027, 7, 1, 9),
         local(STOCKHOLM, 2027, 8, 2, 9),
     ]
@@ -680,5 +684,5 @@ def test_a_forum_changed_just_as_a_run_falls_due_still_gets_the_run(
     results = service.run_due()
     assert [(r.kind, r.status, r.key) for r in results] == [("theme", "posted", "2026-12")]
     assert next(p for p in service.planned() if p.kind == "theme").due == local(
-        STOCKHOLM, 2027, 1, 1, 9
+        STOCKHOLM, 2027, 1, 4, 9
     )

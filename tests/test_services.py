@@ -61,6 +61,7 @@ def share(
                 permalink=f"https://chat.test/{message_id}",
                 anonymous=anonymous,
             ),
+            now=at,
         ).id
 
 
@@ -104,6 +105,7 @@ def test_empty_text_is_refused(core: Core, text: str) -> None:
             session,
             forum,
             NewContribution("U1", "Kim", text, Source.FORM, "C1", "m1", datetime.now(UTC)),
+            now=datetime.now(UTC),
         )
     assert caught.value.key == "share.error.empty"
 
@@ -115,6 +117,7 @@ def test_too_long_text_is_refused_and_nothing_stored(core: Core) -> None:
             session,
             forum,
             NewContribution("U1", "Kim", "x" * 10_001, Source.FORM, "C1", "m1", datetime.now(UTC)),
+            now=datetime.now(UTC),
         )
     with core.db.transaction() as session:
         assert session.scalars(select(Contribution)).first() is None
@@ -245,7 +248,12 @@ def test_forget_me_erases_a_persons_data_only(core: Core) -> None:
         data = privacy.collect(session, "slack", "T1", "U1")
         assert [c["text"] for c in data["contributions"]] == ["Ett exempel"]
         removed = privacy.forget(session, "slack", "T1", "U1")
-    assert removed == {"contributions": 1, "subscriptions": 1, "preferences": 0}
+    assert removed == {
+        "contributions": 1,
+        "subscriptions": 1,
+        "preferences": 0,
+        "inbound_events": 0,
+    }
     with core.db.transaction() as session:
         assert [c.author_id for c in session.scalars(select(Contribution))] == ["U2"]
         digest = digests.load(session, forum.id, FRIDAY - timedelta(days=7), FRIDAY)

@@ -25,6 +25,9 @@ def test_migrations_match_the_models(db: Database) -> None:
     assert diff == []
 
 
+RECORDED = datetime(2026, 11, 23, 9, 31, tzinfo=UTC)  # when the tests store an example
+
+
 def _forum(core: Core) -> forums.ForumInfo:
     with core.db.transaction() as session:
         forum, _ = forums.ensure_forum(
@@ -50,9 +53,9 @@ def _reply(
 def test_recording_the_same_source_message_twice_stores_one(core: Core) -> None:
     forum = _forum(core)
     with core.db.transaction() as session:
-        first = contributions.record(session, forum, _reply())
+        first = contributions.record(session, forum, _reply(), now=RECORDED)
     with core.db.transaction() as session:  # a retried delivery
-        second = contributions.record(session, forum, _reply())
+        second = contributions.record(session, forum, _reply(), now=RECORDED)
     assert first.created and not second.created
     assert first.id == second.id
     with core.db.transaction() as session:
@@ -62,7 +65,7 @@ def test_recording_the_same_source_message_twice_stores_one(core: Core) -> None:
 def test_database_refuses_a_second_contribution_for_one_message(core: Core) -> None:
     forum = _forum(core)
     with core.db.transaction() as session:
-        contributions.record(session, forum, _reply())
+        contributions.record(session, forum, _reply(), now=RECORDED)
     row = {
         "forum_id": forum.id,
         "platform": "slack",
@@ -117,6 +120,7 @@ def test_times_come_back_aware_in_utc(core: Core) -> None:
             session,
             forum,
             NewContribution("U1", "Kim", "text", Source.FORM, "C1", "m1", stockholm_time),
+            now=RECORDED,
         )
     with core.db.transaction() as session:
         stored = session.scalars(select(Contribution)).one()
@@ -128,7 +132,7 @@ def test_naive_datetimes_are_refused(core: Core) -> None:
     forum = _forum(core)
     naive = NewContribution("U1", "Kim", "t", Source.FORM, "C1", "m2", datetime(2026, 11, 23))
     with pytest.raises(Exception, match="naive"), core.db.transaction() as session:
-        contributions.record(session, forum, naive)
+        contributions.record(session, forum, naive, now=RECORDED)
 
 
 def test_upgrade_twice_is_harmless(database_url: str) -> None:

@@ -28,6 +28,23 @@ def record(
     )
 
 
-def recent(session: Session, limit: int = 50) -> list[AuditEntry]:
-    """The latest entries, newest first."""
-    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+def recent(session: Session, limit: int = 50, *, forum_id: int | None = None) -> list[AuditEntry]:
+    """The latest entries (of one forum, when *forum_id* is given), newest first."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if forum_id is not None:
+        query = query.where(AuditEntry.forum_id == forum_id)
+    return list(session.scalars(query))
+
+
+def as_dict(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as plain data (what ``ledarforum audit --format json`` prints)."""
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "forum_id": entry.forum_id,
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "before": entry.before,
+        "after": entry.after,
+    }

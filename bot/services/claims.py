@@ -1,18 +1,20 @@
 """Exactly-once claims: a row with a unique key, taken in a transaction before any platform call.
 
-The rule, for theme posts (one per forum and period) and digests (one per forum and moment):
+The rule, for theme posts (one per forum and period), digests (one per forum and moment) and
+each digest DM (one per forum, moment and subscriber):
 
 1. A worker inserts the claim row (``status=claimed``) with a fresh token. The unique key lets
    exactly one of any number of racing workers — threads, processes, a cron job beside the bot —
    succeed; the others see the existing row.
-2. A row that is ``posted`` (or ``empty``) is finished: nobody posts again.
+2. A row that is ``posted`` (or ``empty``, or ``done``) is finished: nobody posts again.
 3. A ``claimed`` row (or a digest ``sent`` while its DMs go out) younger than the lease belongs
    to a live worker: others back off.
 4. A ``claimed`` row older than the lease, or a ``failed`` one, is taken over with a
    compare-and-set on the old token. Because the earlier worker may have crashed *after* the
    platform accepted the post but *before* we recorded it, the new owner is told the claim was
    ``resumed`` and must first ask the platform whether the post went out (by the marker the post
-   carries) and only post if it did not.
+   carries) and only post if it did not. A digest DM has no marker to look for: a resumed DM
+   claim sends again, so only a crash during that one send can repeat it.
 
 The lease is longer than any single post takes, including the sender's retries.
 """
@@ -29,7 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.sql import insert_ignore
-from bot.storage.models import ClaimColumns, DigestRun, Notice, ThemePost
+from bot.storage.models import ClaimColumns, DigestDelivery, DigestRun, Notice, ThemePost
 from bot.timing import utcnow
 
 LEASE = timedelta(minutes=5)
@@ -54,9 +56,10 @@ class Claim:
     row_id: int = 0
     token: str = ""
     resumed: bool = False
+    finished_as: str = ""  # a finished row's status: "empty" is not "posted"
 
 
-ClaimModel = type[ThemePost] | type[DigestRun] | type[Notice]
+ClaimModel = type[ThemePost] | type[DigestRun] | type[DigestDelivery] | type[Notice]
 
 
 def take(
@@ -80,7 +83,7 @@ def take(
         return Claim(Outcome.ACQUIRED, row_id, token)
     row = cast(ClaimColumns, session.scalars(select(model).filter_by(**keys)).one())
     if row.status in FINISHED:
-        return Claim(Outcome.FINISHED, row.id)
+        return Claim(Outcome.FINISHED, row.id, finished_as=row.status)
     if row.status in IN_PROGRESS and row.claimed_at > now - lease:
         return Claim(Outcome.BUSY, row.id)
     result = session.execute(

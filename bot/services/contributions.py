@@ -1,4 +1,10 @@
-"""Good practices: recorded once per source message, following edits and deletions."""
+"""Good practices: recorded once per source message, following edits and deletions.
+
+A contribution has an author (who wrote the message) and, when someone saved an existing message
+with the reaction or the message shortcut, a saver. Both may take it out again. It is dated by
+its message (``created_at``, what people see) and by the moment it was stored (``recorded_at``,
+what decides which digest it is in).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo, Source, ThemeContent
@@ -14,7 +20,7 @@ from bot.services import cycles
 from bot.services.forums import moments
 from bot.services.sql import insert_new
 from bot.storage.models import Contribution
-from bot.timing import Period, period_at, utcnow
+from bot.timing import Period, period_at
 
 MAX_TEXT_CHARS = 10_000
 MAX_NAME_CHARS = 200
@@ -43,6 +49,8 @@ class NewContribution:
     permalink: str | None = None
     anonymous: bool = False
     period: Period | None = None  # the theme post's period for thread replies
+    saved_by_id: str | None = None  # who saved an existing message (reaction, shortcut)
+    saved_by_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,12 @@ def validate_text(text: str) -> str:
     return cleaned
 
 
-def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded:
-    """Store a good practice unless its source message is already stored (retries are no-ops)."""
+def record(session: Session, forum: ForumInfo, new: NewContribution, *, now: datetime) -> Recorded:
+    """Store a good practice unless its source message is already stored (retries are no-ops).
+
+    *now* (the caller's clock) becomes ``recorded_at``: the digest of the first digest moment
+    after it shows the example, however old its message is.
+    """
     text = validate_text(new.text)
     period = new.period or period_at(new.created_at, moments(forum))
     theme = cycles.for_forum(session, forum).theme_for(period.month)
@@ -88,7 +100,11 @@ def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded
             "theme_title_sv": theme.title.sv if theme else None,
             "theme_title_en": theme.title.en if theme else None,
             "author_id": new.author_id,
-            "author_name": clean_text(new.author_name)[:MAX_NAME_CHARS] or new.author_id,
+            "author_name": _name(new.author_name, new.author_id),
+            "saved_by_id": new.saved_by_id,
+            "saved_by_name": (
+                _name(new.saved_by_name or "", new.saved_by_id) if new.saved_by_id else None
+            ),
             "text": text,
             "source": new.source.value,
             "channel_id": new.channel_id,
@@ -96,7 +112,7 @@ def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded
             "permalink": new.permalink,
             "anonymous": new.anonymous,
             "created_at": new.created_at,
-            "recorded_at": utcnow(),
+            "recorded_at": now,
         },
         ["forum_id", "source_message_id"],
     )
@@ -109,6 +125,10 @@ def record(session: Session, forum: ForumInfo, new: NewContribution) -> Recorded
         )
     ).one()
     return Recorded(row_id, False, period, theme)
+
+
+def _name(name: str, user_id: str) -> str:
+    return clean_text(name)[:MAX_NAME_CHARS] or user_id
 
 
 def edit(
@@ -140,14 +160,23 @@ def delete_by_source(session: Session, forum_id: int, source_message_id: str) ->
     return bool(getattr(result, "rowcount", 0))
 
 
-def undo(session: Session, contribution_id: int, author_id: str) -> bool:
-    """Remove a contribution on its author's request (the "undo" of a confirmation)."""
-    result = session.execute(
-        delete(Contribution).where(
-            Contribution.id == contribution_id, Contribution.author_id == author_id
+def undo(
+    session: Session, contribution_id: int, platform: str, workspace_id: str, user_id: str
+) -> str | None:
+    """Remove a contribution on its author's or its saver's request; the author's id, or None.
+
+    None when there is no such contribution or *user_id* neither wrote nor saved it.
+    """
+    return session.scalars(
+        delete(Contribution)
+        .where(
+            Contribution.id == contribution_id,
+            Contribution.platform == platform,
+            Contribution.workspace_id == workspace_id,
+            or_(Contribution.author_id == user_id, Contribution.saved_by_id == user_id),
         )
-    )
-    return bool(getattr(result, "rowcount", 0))
+        .returning(Contribution.author_id)
+    ).first()
 
 
 def recent_by_author(

@@ -181,18 +181,85 @@ def for_forum(session: Session, forum: ForumInfo) -> CycleDocument:
     return _documents.get(session, *chosen)
 
 
-def set_theme(
-    session: Session, forum: ForumInfo, theme: ThemeContent | None, month: int, *, actor: str
-) -> None:
-    """Change one month's theme of the forum's cycle (None: no theme that month), audit-logged.
+@dataclass(frozen=True)
+class EditTarget:
+    """The cycle an edit from a forum changes, as the theme form names it."""
 
-    Editing a forum that follows the default cycle edits the default cycle: organisers of a
-    school share one yearly cycle unless a forum imported its own.
+    key: str
+    shared: bool  # the shared default cycle, followed by every forum without its own
+    exists: bool  # False: the forum's own cycle is made, as a copy of the default, on saving
+    followers: int  # how many active forums follow this cycle (the forum itself, once it is own)
+
+
+def followers(session: Session, key: str) -> int:
+    """How many active forums follow the cycle *key* (a forum follows its own, else the default)."""
+    active = set(session.scalars(select(Forum.id).where(Forum.active.is_(True))))
+    if key != DEFAULT_KEY:
+        return int(key.removeprefix("forum:") in {str(forum_id) for forum_id in active})
+    own = set(session.scalars(select(Cycle.key).where(Cycle.key.like("forum:%"))))
+    return sum(1 for forum_id in active if forum_key(forum_id) not in own)
+
+
+def edit_target(session: Session, forum: ForumInfo, *, shared: bool) -> EditTarget:
+    """The cycle an edit from *forum* changes: the shared default, or the forum's own.
+
+    A forum's own cycle counts as followed by the forum even before its first edit makes it.
     """
-    key = key_for(session, forum)
+    key = DEFAULT_KEY if shared else forum_key(forum.id)
+    exists = _cycle_row(session, key) is not None
+    count = followers(session, key) if shared else 1
+    return EditTarget(key, shared, exists, count)
+
+
+def _own_cycle(session: Session, forum: ForumInfo, *, actor: str) -> Cycle:
+    """The forum's own cycle row; on first use a copy of the default (copy-on-write).
+
+    The row is inserted unless it exists, so two first edits at once make one copy.
+    """
+    key = forum_key(forum.id)
+    base = _cycle_row(session, DEFAULT_KEY)
+    name = base.name if base else ""
+    if insert_ignore(session, Cycle, {"key": key, "name": name, "updated_at": utcnow()}, ["key"]):
+        row = _cycle_row(session, key)
+        assert row is not None
+        for theme in base.themes if base else ():
+            row.themes.append(Theme(**theme_to_row(theme_from_row(theme))))
+        stored = session.get(Forum, forum.id)
+        if stored is not None:
+            stored.cycle_id = row.id
+        audit.record(
+            session,
+            actor=actor,
+            action="cycle.copy",
+            target=key,
+            before={"from": DEFAULT_KEY},
+            after=document_snapshot(_to_document(row)),
+            forum_id=forum.id,
+        )
+        session.flush()
     row = _cycle_row(session, key)
+    assert row is not None
+    return row
+
+
+def set_theme(
+    session: Session,
+    forum: ForumInfo,
+    theme: ThemeContent | None,
+    month: int,
+    *,
+    actor: str,
+    shared: bool = False,
+) -> EditTarget:
+    """Change one month's theme (None: no theme that month), audit-logged; the cycle changed.
+
+    An edit from a forum changes that forum's own cycle, made as a copy of the default on the
+    first edit, so no other forum sees it. ``shared=True`` edits the default cycle that every
+    forum without its own follows: callers allow that to configured organisers only.
+    """
+    row = _cycle_row(session, DEFAULT_KEY) if shared else _own_cycle(session, forum, actor=actor)
     if row is None:
-        row = Cycle(key=key, name="")
+        row = Cycle(key=DEFAULT_KEY, name="")
         session.add(row)
         session.flush()
     existing = next((t for t in row.themes if t.month == month), None)
@@ -207,12 +274,13 @@ def set_theme(
         session,
         actor=actor,
         action="theme.update",
-        target=f"{key}#{month}",
+        target=f"{row.key}#{month}",
         before=before,
         after=theme_to_row(theme) if theme else None,
         forum_id=forum.id,
     )
     session.flush()
+    return edit_target(session, forum, shared=shared)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The weekly digest: the good practices made in a window, grouped by theme.
+"""The weekly digest: the good practices stored in a window, grouped by theme.
+
+A window selects by the moment an example was stored (``recorded_at``), not by its message's
+date: consecutive windows then partition everything stored, so an example processed late or an
+old message saved today is in exactly one digest, the first after it was stored. Entries still
+show their message's own date.
 
 :func:`build` is a pure function over rows read by :func:`load_rows` in one indexed query, so its
 cost follows the week, not the whole history.
@@ -10,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Bilingual
-from bot.storage.models import Contribution
-from bot.timing import Period
+from bot.storage.models import Contribution, DigestRun
+from bot.timing import Moments, Period, shift_digest_moment
 
 EXCERPT_CHARS = 300
 
@@ -56,7 +61,7 @@ class DigestGroup:
 
 @dataclass(frozen=True)
 class Digest:
-    """A digest: contributions made after ``start`` up to ``end``, newest theme first."""
+    """A digest: contributions stored after ``start`` up to ``end``, newest theme first."""
 
     forum_id: int
     start: datetime
@@ -70,7 +75,7 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        """True when nothing was shared in the window (a valid, distinct result)."""
+        """True when nothing was stored in the window (a valid, distinct result)."""
         return not self.groups
 
 
@@ -88,8 +93,32 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
+# Digest runs whose window counts as covered: posted (or being finished), or found empty.
+COVERED = ("sent", "done", "empty")
+
+
+def window(
+    session: Session, forum_id: int, moment: datetime, moments: Moments
+) -> tuple[datetime, datetime]:
+    """The stored-time window the digest of *moment* covers: (start, moment].
+
+    It starts at the previous digest moment, or earlier when moments before it were skipped
+    (the bot was down past the catch-up limit) or failed: then it starts at the last moment
+    whose digest went out, so what was stored meanwhile is in this digest, not lost.
+    """
+    previous = shift_digest_moment(moment, moments, -1)
+    covered = session.scalar(
+        select(func.max(DigestRun.moment)).where(
+            DigestRun.forum_id == forum_id,
+            DigestRun.moment < moment,
+            DigestRun.status.in_(COVERED),
+        )
+    )
+    return (min(previous, covered) if covered is not None else previous), moment
+
+
 def load_rows(session: Session, forum_id: int, start: datetime, end: datetime) -> list[DigestRow]:
-    """A forum's contributions made in (start, end], in one query on the (forum, time) index."""
+    """A forum's contributions stored in (start, end], in one query on its (forum, stored) index."""
     query = (
         select(
             Contribution.id,
@@ -104,8 +133,8 @@ def load_rows(session: Session, forum_id: int, start: datetime, end: datetime) -
         )
         .where(
             Contribution.forum_id == forum_id,
-            Contribution.created_at > start,
-            Contribution.created_at <= end,
+            Contribution.recorded_at > start,
+            Contribution.recorded_at <= end,
         )
         .order_by(Contribution.created_at, Contribution.id)
     )

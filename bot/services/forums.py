@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo, Language, Platform
@@ -14,10 +15,11 @@ from bot.storage.models import Forum
 from bot.timing import Moments, parse_clock
 
 EDITABLE = (
-    "workspace_id",  # a configured channel's forum learns its workspace from the first event
     "name",
     "language",
     "timezone",
+    "country",
+    "theme_day",
     "theme_time",
     "digest_weekday",
     "digest_time",
@@ -30,6 +32,10 @@ EDITABLE = (
     "conversation_ref",
     "active",
 )
+
+
+# The workspace of a forum configured by channel id before any event told its team.
+UNKNOWN_WORKSPACE = ""
 
 
 def to_info(row: Forum) -> ForumInfo:
@@ -52,6 +58,8 @@ def to_info(row: Forum) -> ForumInfo:
         preview_days=row.preview_days,
         retention_years=row.retention_years,
         conversation_ref=row.conversation_ref,
+        country=row.country,
+        theme_day=row.theme_day,
     )
 
 
@@ -62,6 +70,8 @@ def moments(forum: ForumInfo) -> Moments:
         theme_time=parse_clock(forum.theme_time),
         digest_weekday=forum.digest_weekday,
         digest_time=parse_clock(forum.digest_time),
+        country=forum.country,
+        theme_day=forum.theme_day,
     )
 
 
@@ -76,7 +86,13 @@ def ensure_forum(
     name: str = "",
     actor: str = "system",
 ) -> tuple[ForumInfo, bool]:
-    """The forum of a channel, created with the given defaults if it does not exist yet."""
+    """The forum of a channel, created with the given defaults if the channel has none yet.
+
+    A channel has one forum whatever workspace id the caller knows: a configured channel's forum
+    is created with workspace ``""`` and keeps its row when it later learns its workspace, so a
+    restart (or a cron command) finds it instead of creating a twin. The database holds the rule
+    (one forum per platform and channel), so two processes starting at once cannot both create.
+    """
     created = insert_ignore(
         session,
         Forum,
@@ -88,14 +104,10 @@ def ensure_forum(
             "language": language,
             "timezone": timezone,
         },
-        ["platform", "workspace_id", "channel_id"],
+        ["platform", "channel_id"],
     )
     row = session.scalars(
-        select(Forum).where(
-            Forum.platform == platform.value,
-            Forum.workspace_id == workspace_id,
-            Forum.channel_id == channel_id,
-        )
+        select(Forum).where(Forum.platform == platform.value, Forum.channel_id == channel_id)
     ).one()
     if created:
         audit.record(
@@ -106,9 +118,38 @@ def ensure_forum(
             after={"language": language, "timezone": timezone},
             forum_id=row.id,
         )
-    elif not row.active:
+        return to_info(row), True
+    if workspace_id and row.workspace_id == UNKNOWN_WORKSPACE:
+        adopt(session, row.id, workspace_id, actor=actor)
+        session.refresh(row)
+    if not row.active:
         row.active = True
-    return to_info(row), created
+    return to_info(row), False
+
+
+def adopt(session: Session, forum_id: int, workspace_id: str, *, actor: str) -> bool:
+    """Give a configured forum (created before its workspace was known) its workspace, once.
+
+    A compare-and-set: only a forum still without a workspace changes, so two workers adopting
+    at once both end with the same forum. True when this call adopted it.
+    """
+    result = session.execute(
+        update_rows(Forum)
+        .where(Forum.id == forum_id, Forum.workspace_id == UNKNOWN_WORKSPACE)
+        .values(workspace_id=workspace_id)
+    )
+    changed = getattr(result, "rowcount", 0)
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="forum.adopt",
+            target=str(forum_id),
+            before={"workspace_id": UNKNOWN_WORKSPACE},
+            after={"workspace_id": workspace_id},
+            forum_id=forum_id,
+        )
+    return bool(changed)
 
 
 def by_channel(

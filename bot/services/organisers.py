@@ -43,9 +43,33 @@ def is_organiser(
 
 
 def add(
-    session: Session, platform: str, workspace_id: str, user_id: str, forum_id: int, *, actor: str
+    session: Session,
+    platform: str,
+    workspace_id: str,
+    user_id: str,
+    forum_id: int,
+    *,
+    actor: str,
+    configured: Iterable[str] = (),
 ) -> bool:
-    """Make someone an organiser of a forum; True when they were not one before."""
+    """Make someone an organiser of a forum; True when they were not one before.
+
+    Someone who already is one, of this forum or of every forum (stored with scope ``*``, or
+    among the *configured*), is left as they are: nothing changed.
+    """
+    if is_organiser(session, platform, workspace_id, user_id, forum_id, configured):
+        return False
+    return _store(session, platform, workspace_id, user_id, str(forum_id), actor=actor)
+
+
+def add_everywhere(session: Session, platform: str, workspace_id: str, user_id: str) -> bool:
+    """Make someone an organiser of every forum of one workspace (whoever installed the app)."""
+    return _store(session, platform, workspace_id, user_id, EVERYWHERE, actor="install")
+
+
+def _store(
+    session: Session, platform: str, workspace_id: str, user_id: str, scope: str, *, actor: str
+) -> bool:
     added = insert_ignore(
         session,
         Organiser,
@@ -53,12 +77,13 @@ def add(
             "platform": platform,
             "workspace_id": workspace_id,
             "user_id": user_id,
-            "scope": str(forum_id),
+            "scope": scope,
             "added_by": actor,
         },
         ["platform", "workspace_id", "user_id", "scope"],
     )
     if added:
+        forum_id = None if scope == EVERYWHERE else int(scope)
         audit.record(
             session, actor=actor, action="organiser.add", target=user_id, forum_id=forum_id
         )
@@ -98,3 +123,10 @@ def of_forum(session: Session, platform: str, workspace_id: str, forum_id: int) 
             )
         )
     )
+
+
+def is_last(
+    session: Session, platform: str, workspace_id: str, user_id: str, forum_id: int
+) -> bool:
+    """True when *user_id* is the only organiser stored for the forum."""
+    return of_forum(session, platform, workspace_id, forum_id) == [user_id]

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from bot.domain import ForumInfo, Language, Platform
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.ports import Poster, PostRef
+from bot.ports import Poster, PostRef, RecipientGone
 from bot.posts import digest_marker, digest_post, theme_marker, theme_post
 from bot.services import claims, cycles, preferences, subscriptions
 from bot.services import digest as digests
 from bot.services.forums import moments
 from bot.storage.db import Database
-from bot.storage.models import DigestRun, ThemePost
-from bot.timing import Period, digest_moment_at_or_before, digest_window, theme_moment, utcnow
+from bot.storage.models import DigestDelivery, DigestRun, ThemePost
+from bot.timing import Period, digest_moment_at_or_before, theme_moment, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,11 @@ class Publisher:
             )
         if claim.outcome is not claims.Outcome.ACQUIRED:
             status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
+            # An empty week stays "nothing to post", however often it is asked for.
+            status = "empty" if claim.finished_as == "empty" else status
             return Result(forum.id, "digest", status, key)
-        start, end = digest_window(moment, moments(forum))
         with self.metrics.digest_build_seconds.time(), self.db.transaction() as session:
+            start, end = digests.window(session, forum.id, moment, moments(forum))
             digest = digests.load(session, forum.id, start, end)
             run = session.get(DigestRun, claim.row_id)
             assert run is not None
@@ -185,21 +187,93 @@ class Publisher:
                 root = root if index else ref.message_id
                 self._progress(claim, parts_posted=index + 1, message_id=root)
             self._progress(claim, status="sent", contribution_count=digest.total)
-            rendered: dict[Language, list[Message]] = {}
-            for position in range(dms_sent, len(readers)):
-                user, lang = readers[position]
-                if lang not in rendered:
-                    rendered[lang] = poster.split(digest_post(forum, digest, lang))
-                for part in rendered[lang]:
-                    poster.send_direct(forum, user, part)
-                self._progress(claim, dms_sent=position + 1)
+            held = self._send_to_readers(forum, moment, claim, poster, digest, readers, dms_sent)
         except Exception as exc:
             self._fail(DigestRun, claim, forum, "digest", key, exc)
             return Result(forum.id, "digest", "failed", key, error=type(exc).__name__)
+        if held:
+            # The run stays "sent": it is finished when its lease runs out and a later run
+            # finds the held deliveries done or takes them over.
+            return Result(forum.id, "digest", "busy", key, root)
         with self.db.transaction() as session:
             claims.settle(session, DigestRun, claim, status="done", posted_at=self.clock())
         log.info("digest posted", extra={"forum_id": forum.id, "moment": key})
         return Result(forum.id, "digest", "posted", key, root)
+
+    def _send_to_readers(
+        self,
+        forum: ForumInfo,
+        moment: datetime,
+        claim: claims.Claim,
+        poster: Poster,
+        digest: digests.Digest,
+        readers: list[tuple[str, Language]],
+        sent: int,
+    ) -> bool:
+        """DM the digest to every reader without a finished delivery of *moment*.
+
+        Each reader is claimed like the channel post, so no run sends twice to anyone. A person
+        the platform cannot reach for good is recorded and skipped; any other failure ends the
+        run (raised), and a later run sends only to those left. True when another worker holds
+        some reader's delivery.
+        """
+        rendered: dict[Language, list[Message]] = {}
+        held = False
+        for user, lang in readers:
+            with self.db.transaction() as session:
+                delivery = claims.take(
+                    session,
+                    DigestDelivery,
+                    {"forum_id": forum.id, "moment": moment, "user_id": user},
+                    now=self.clock(),
+                )
+            if delivery.outcome is not claims.Outcome.ACQUIRED:
+                held = held or delivery.outcome is claims.Outcome.BUSY
+                continue
+            if lang not in rendered:
+                rendered[lang] = poster.split(digest_post(forum, digest, lang))
+            try:
+                for part in rendered[lang]:
+                    poster.send_direct(forum, user, part)
+            except RecipientGone as gone:
+                self._unreachable(forum, delivery, user, gone.reason)
+            except Exception:
+                with self.db.transaction() as session:
+                    claims.settle(session, DigestDelivery, delivery, status="failed")
+                raise
+            else:
+                with self.db.transaction() as session:
+                    if claims.settle(
+                        session, DigestDelivery, delivery, status="done", done_at=self.clock()
+                    ):
+                        subscriptions.delivered(session, forum.id, user)
+                sent += 1
+            self._progress(claim, dms_sent=sent)
+        return held
+
+    def _unreachable(
+        self, forum: ForumInfo, delivery: claims.Claim, user: str, reason: str
+    ) -> None:
+        # The delivery is finished (never retried for this moment) and counts towards ending
+        # the subscription, in one transaction so a crash cannot count it twice or not at all.
+        with self.db.transaction() as session:
+            kept = claims.settle(
+                session,
+                DigestDelivery,
+                delivery,
+                status="done",
+                error=reason[:255],
+                done_at=self.clock(),
+            )
+            ended = kept and subscriptions.unreachable(
+                session, forum.id, user, reason, self.clock()
+            )
+        log.warning(
+            "digest DM of forum %s not delivered for good (%s)%s",
+            forum.id,
+            reason,
+            "; the subscription is ended" if ended else "",
+        )
 
     def _progress(self, claim: claims.Claim, **values: object) -> None:
         # Each step renews the lease, so a long digest is not taken over while it progresses.

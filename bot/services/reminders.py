@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
@@ -32,7 +31,7 @@ from bot.domain import ForumInfo, Language, ThemeContent
 from bot.i18n import date_time, month_name, t
 from bot.messages import Actions, Button, Element, Header, Message, Note, Paragraph
 from bot.ports import PostRef
-from bot.posts import SHARE_OPEN, theme_elements
+from bot.posts import SHARE_OPEN, invocation, theme_elements
 from bot.services import claims, contributions, cycles, organisers, preferences
 from bot.services.forums import moments
 from bot.services.publishing import Publisher, Result
@@ -104,13 +103,13 @@ def preview_message(
     """The next theme as an organiser will see it, with when and where it will be posted."""
     month = month_name(lang, period.month)
     title = theme.title.get(lang)
-    when = date_time(lang, moment.astimezone(ZoneInfo(forum.timezone)))
+    when = date_time(lang, moment, forum.timezone)
     elements: list[Element] = [
         Header(t(lang, "preview.header", month=month, title=title)),
         Note(t(lang, "preview.when", when=when, forum=forum.name or forum.channel_id)),
     ]
     elements += theme_elements(theme, lang)
-    elements.append(Note(t(lang, "preview.edit")))
+    elements.append(Note(t(lang, "preview.edit", command=invocation(forum.platform))))
     return Message(
         kind="theme_preview",
         fallback=t(lang, "preview.fallback", month=month, title=title),

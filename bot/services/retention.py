@@ -1,7 +1,8 @@
-"""Retention: good examples older than a forum's limit, and processed inbound payloads, go away.
+"""Retention: good examples older than a forum's limit, and inbound payloads, go away.
 
-Run daily by the scheduler. Inbound payloads hold message text, so they are kept only as long as
-redeliveries and crash recovery need them.
+Run daily by the scheduler. Inbound payloads hold message text and user ids, so they are kept only
+as long as redeliveries and crash recovery need them, whatever became of them: a row still pending
+or failed after :data:`INBOX_KEEP` will not be retried any more, and its text must not stay.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo
 from bot.services import audit
-from bot.storage.models import Contribution, InboundEvent
+from bot.storage.models import Contribution, DigestDelivery, InboundEvent
 
 INBOX_KEEP = timedelta(days=7)
+# A delivery record only stops a re-run of the same digest moment from sending twice; a moment
+# that old is never run again (the scheduler catches up two days at most).
+DELIVERY_KEEP = timedelta(days=90)
 
 
 def cutoff(now: datetime, years: int) -> datetime:
@@ -50,10 +54,12 @@ def purge_forum(session: Session, forum: ForumInfo, now: datetime) -> int:
 
 
 def purge_inbox(session: Session, now: datetime, keep: timedelta = INBOX_KEEP) -> int:
-    """Delete processed inbound events older than *keep*; how many went."""
-    result = session.execute(
-        delete(InboundEvent).where(
-            InboundEvent.status == "done", InboundEvent.received_at < now - keep
-        )
-    )
+    """Delete inbound events received more than *keep* ago, of any status; how many went."""
+    result = session.execute(delete(InboundEvent).where(InboundEvent.received_at < now - keep))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_deliveries(session: Session, now: datetime, keep: timedelta = DELIVERY_KEEP) -> int:
+    """Delete the records of digest DMs for moments more than *keep* ago; how many went."""
+    result = session.execute(delete(DigestDelivery).where(DigestDelivery.moment < now - keep))
     return int(getattr(result, "rowcount", 0) or 0)

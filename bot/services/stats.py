@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Contribution, Subscription
+from bot.services import subscriptions
+from bot.storage.models import Contribution
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ForumStats:
 
     periods: tuple[PeriodStats, ...]
     subscribers: int
+    ended: int = 0  # subscriptions ended because the digest could not reach the person
 
     @property
     def total(self) -> int:
@@ -45,10 +47,9 @@ def forum_stats(session: Session, forum_id: int, last: int = 12) -> ForumStats:
         .order_by(Contribution.period.desc())
         .limit(last)
     )
-    subscribers = session.scalar(
-        select(func.count(Subscription.id)).where(Subscription.forum_id == forum_id)
-    )
+    subscribers, ended = subscriptions.counts(session, forum_id)
     return ForumStats(
         tuple(PeriodStats(period, int(count), int(people)) for period, count, people in rows),
-        int(subscribers or 0),
+        subscribers,
+        ended,
     )

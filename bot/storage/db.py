@@ -57,11 +57,29 @@ def alembic_config(connection: Any | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Apply every migration; safe to call at each start and from several processes at once."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            # Two instances starting together must not both create the tables.
-            connection.execute(text("SELECT pg_advisory_xact_lock(7306131)"))
-        command.upgrade(alembic_config(connection), "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # A batch migration rebuilds a table (copy, DROP, rename); with foreign keys enforced
+            # the DROP would cascade-delete every row that refers to the table. SQLite ignores
+            # this pragma inside a transaction, so it is set before the migrations' one begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                # Two instances starting together must not both create the tables.
+                if sqlite:
+                    # The driver would begin only at the first row written, after the DDL.
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                elif engine.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(7306131)"))
+                command.upgrade(alembic_config(connection), "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("a migration left rows that refer to nothing")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 class Database:

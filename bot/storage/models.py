@@ -99,7 +99,11 @@ class Forum(Base):
     """A channel on a platform where the dialogue happens."""
 
     __tablename__ = "forums"
-    __table_args__ = (UniqueConstraint("platform", "workspace_id", "channel_id"),)
+    # One channel, one forum: a configured channel's forum learns its workspace later, so the
+    # workspace is not part of the rule (Slack and Teams channel ids are unique on their own).
+    __table_args__ = (
+        UniqueConstraint("platform", "channel_id", name="uq_forums_platform_channel"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -108,6 +112,8 @@ class Forum(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(2), default="sv")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    country: Mapped[str] = mapped_column(String(2), default="SE")
+    theme_day: Mapped[int] = mapped_column(Integer, default=1)
     theme_time: Mapped[str] = mapped_column(String(5), default="09:00")
     digest_weekday: Mapped[int] = mapped_column(Integer, default=4)
     digest_time: Mapped[str] = mapped_column(String(5), default="14:00")
@@ -133,6 +139,7 @@ class Contribution(Base):
     __table_args__ = (
         UniqueConstraint("forum_id", "source_message_id"),
         Index("ix_contributions_forum_created", "forum_id", "created_at"),
+        Index("ix_contributions_forum_recorded", "forum_id", "recorded_at"),
         Index("ix_contributions_author", "platform", "workspace_id", "author_id"),
     )
 
@@ -145,6 +152,8 @@ class Contribution(Base):
     theme_title_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     author_id: Mapped[str] = mapped_column(String(255))
     author_name: Mapped[str] = mapped_column(String(255))
+    saved_by_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    saved_by_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(255))
@@ -227,6 +236,17 @@ class InboundEvent(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class Worker(Base):
+    """A running process that claims inbox rows; it renews ``renewed_at`` while it lives."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
 class Subscription(Base):
@@ -239,6 +259,24 @@ class Subscription(Base):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    # Permanent delivery failures in a row; after too many the subscription is ended (not deleted,
+    # so organisers can see it in the stats).
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DigestDelivery(ClaimColumns, Base):
+    """The claim and record of one digest DM to one subscriber for one digest moment."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (UniqueConstraint("forum_id", "moment", "user_id"),)
+
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    moment: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[str] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Organiser(Base):
@@ -274,7 +312,10 @@ class AuditEntry(Base):
     """Every change to a cycle or a forum: who, when, before, after."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_forum_at", "forum_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)

@@ -1,8 +1,10 @@
 """The console adapter: a forum in the terminal, reading lines from standard input.
 
-A plain line is a reply in the current theme's thread (a good practice); ``/ledarforum …`` runs a
-chat command exactly as a chat user would. Everything goes through the same dialogue and
-services as Slack and Teams.
+A plain line is a reply in the current theme's thread (a good practice); a line that starts with
+``/ledarforum`` is always a chat command, run exactly as a chat user would. A terminal has no
+buttons and no forms: a question (``glöm-mig``) is answered by the next line, the confirm word
+(``ja``/``yes``) saying yes and anything else no; ``dela`` without text says how to share.
+Everything goes through the same dialogue and services as Slack and Teams.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ from typing import TextIO
 from sqlalchemy.orm import Session
 
 from bot.core import Core
-from bot.dialogue import Actor
+from bot.dialogue import CONFIRM_WORDS, FORGET_CONFIRM, Actor
 from bot.domain import ForumInfo, Platform, Source
 from bot.i18n import t
-from bot.messages import Message, Reply
+from bot.messages import Actions, Message, Reply
 from bot.ports import PostRef
-from bot.posts import theme_post
+from bot.posts import info, theme_post
 from bot.services import cycles, forums, organisers
 from handlers.console.render import render
 
 WORKSPACE = "local"
 CHANNEL = "console"
 COMMAND_PREFIXES = ("/ledarforum", "/lf")
+# Confirm buttons the console answers with the next line (see ConsoleForum._confirm).
+_CONFIRMABLE = frozenset({FORGET_CONFIRM})
 
 
 class ConsolePoster:
@@ -93,6 +97,23 @@ class ConsoleForum:
             print(f"→ {path}", file=self.out)
         self.out.flush()
 
+    def _question(self, reply: Reply) -> str | None:
+        """The action a confirm button of *reply* would take, when the console can take it."""
+        for message in [*reply.public, *reply.private]:
+            if message.kind != "confirm":
+                continue
+            for element in message.elements:
+                if isinstance(element, Actions):
+                    for button in element.buttons:
+                        if button.action in _CONFIRMABLE:
+                            return button.action
+        return None
+
+    def _confirm(self, action: str, forum: ForumInfo) -> Reply:
+        """What pressing the confirm button *action* does (one of :data:`_CONFIRMABLE`)."""
+        lang = self.core.dialogue.language_for(self.actor, forum)
+        return self.core.dialogue.forget_me(self.actor, lang, confirmed=True)
+
     def run(self) -> int:
         """Show the theme, then answer each line until end of input."""
         with self.core.db.transaction() as session:
@@ -109,7 +130,7 @@ class ConsoleForum:
         print(file=self.out)
         print(t(lang, "console.intro"), file=self.out)
         print(file=self.out)
-        awaiting_form = False
+        question: str | None = None  # the confirm action the previous answer asked about
         while True:
             if interactive:
                 print("> ", end="", file=self.out, flush=True)
@@ -122,18 +143,24 @@ class ConsoleForum:
             if text.strip().casefold() in {"/quit", "/exit", "/avsluta"}:
                 return 0
             word = text.split(maxsplit=1)[0].casefold()
-            if word in COMMAND_PREFIXES and not awaiting_form:
+            if word in COMMAND_PREFIXES:
                 reply = dialogue.handle_text(
                     self.actor, CHANNEL, text, message_id=f"console:{uuid.uuid4().hex}"
                 )
-                if reply.open_form:
-                    print(
-                        t(dialogue.language_for(self.actor, forum), "console.form"), file=self.out
-                    )
-                    awaiting_form = True
+                if reply.open_form:  # a terminal has no form: say how to share instead
+                    lang = dialogue.language_for(self.actor, forum)
+                    reply = Reply([info(lang, "console.form")])
                 self._show(reply)
+                question = self._question(reply)
                 continue
-            awaiting_form = False
+            if question is not None:  # the line answers the question, it is not a good example
+                asked, question = question, None
+                if text.strip().casefold() in CONFIRM_WORDS:
+                    self._show(self._confirm(asked, forum))
+                else:
+                    lang = dialogue.language_for(self.actor, forum)
+                    self._show(Reply([info(lang, "console.cancelled")]))
+                continue
             with self.core.db.transaction() as session:
                 current = cycles.current(session, forum, dialogue.clock())
             reply = dialogue.share(

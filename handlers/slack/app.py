@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.core import Core
 from bot.metrics import Metrics
+from bot.services.inbox import Presence
 from handlers.slack.inbox import Inbox, InboxWorker, Traffic
 from handlers.slack.listeners import Deps, register
 from handlers.slack.poster import SlackClients, SlackPoster, web_client
@@ -69,9 +70,19 @@ def build_app(core: Core, deps: Deps) -> App:
 class SlackAdapter:
     """The Bolt app, the inbox and its worker, for one process."""
 
-    def __init__(self, core: Core, poster: SlackPoster, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        core: Core,
+        poster: SlackPoster,
+        *,
+        threads: int | None = None,
+        presence: Presence | None = None,
+    ) -> None:
         self.core = core
-        self.inbox = Inbox(core.db, metrics=core.metrics)
+        # The process's presence when the composition root shares one; else one of our own.
+        self._own_presence = presence is None
+        self.presence = presence or Presence.configured(core.db, core.settings)
+        self.inbox = Inbox(core.db, metrics=core.metrics, presence=self.presence)
         processor = Processor(
             core, poster.clients, poster, single_workspace=not core.settings.slack_oauth
         )
@@ -80,7 +91,9 @@ class SlackAdapter:
             # SQLite has one writer, so more threads only queue; PostgreSQL overlaps round trips.
             threads = 4 if core.db.engine.dialect.name == "postgresql" else 2
         self.worker = InboxWorker(self.inbox, processor, threads=threads, traffic=self.traffic)
-        deps = Deps(core.dialogue, self.inbox, self.worker.wake, self.traffic.arrived)
+        deps = Deps(
+            core.dialogue, self.inbox, self.worker.wake, self.traffic.arrived, processor.people
+        )
         self.app = build_app(core, deps)
 
     def start(self) -> None:
@@ -88,8 +101,10 @@ class SlackAdapter:
         self.worker.start()
 
     def stop(self) -> None:
-        """Finish the current items and stop."""
+        """Finish the current items and stop (and, if it is ours, end the presence)."""
         self.worker.stop()
+        if self._own_presence:
+            self.presence.stop()
 
     def socket_mode(self) -> SocketModeHandler:
         """A Socket Mode connection for ``SLACK_APP_TOKEN`` (connect it to start receiving)."""

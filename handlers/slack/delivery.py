@@ -2,7 +2,7 @@
 
 Private answers go where the person is: the slash command's or button's ``response_url``
 (ephemeral, works in any channel), else an ephemeral message in the channel, else a direct
-message. Files go to the person's direct-message channel with the bot.
+message. Files, and notifications for other people, go to a direct-message channel with the bot.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ class Responder:
                 self.poster.post_in(self.client, to.channel_id, message)
         for message in reply.private:
             self.private(message, to)
+        for note in reply.notify:  # someone else: a direct message, which stays until read
+            try:
+                self.poster.send_direct_in(self.client, note.user_id, note.message)
+            except SlackApiError as exc:  # a gone account: retrying the item would not help
+                log.warning("a notification was not sent: %s", exc.response.get("error"))
         for attachment in reply.files:
             channel = self._direct_channel(to.user_id)
             self.client.files_upload_v2(

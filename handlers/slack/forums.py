@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.domain import ForumInfo, Platform
 from bot.services import forums
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
-
-UNKNOWN_TEAM = ""
 
 
 def resolve(db: Database, team_id: str, channel_id: str) -> ForumInfo | None:
@@ -27,19 +23,13 @@ def resolve(db: Database, team_id: str, channel_id: str) -> ForumInfo | None:
         forum = forums.by_channel(session, Platform.SLACK, team_id, channel_id)
         if forum is not None or not team_id:
             return forum
-        orphan = forums.by_channel(session, Platform.SLACK, UNKNOWN_TEAM, channel_id)
-    if orphan is None:
-        return None
-    try:
-        with db.transaction() as session:
-            adopted = forums.update(
-                session, orphan.id, actor=f"slack:{team_id}", workspace_id=team_id
-            )
-    except IntegrityError:  # another worker adopted it (or created the team's forum) meanwhile
-        with db.transaction() as session:
-            return forums.by_channel(session, Platform.SLACK, team_id, channel_id)
-    log.info("forum %s adopted by workspace %s", adopted.id, team_id)
-    return adopted
+        orphan = forums.by_channel(session, Platform.SLACK, forums.UNKNOWN_WORKSPACE, channel_id)
+        if orphan is None:
+            return None
+        if forums.adopt(session, orphan.id, team_id, actor=f"slack:{team_id}"):
+            log.info("forum %s adopted by workspace %s", orphan.id, team_id)
+        # Adopted by this call or by another worker meanwhile: either way it is the team's now.
+        return forums.by_channel(session, Platform.SLACK, team_id, channel_id)
 
 
 def adopt_all(db: Database, team_id: str) -> None:
@@ -50,7 +40,7 @@ def adopt_all(db: Database, team_id: str) -> None:
         orphans = [
             forum
             for forum in forums.all_forums(session, Platform.SLACK)
-            if forum.workspace_id == UNKNOWN_TEAM
+            if forum.workspace_id == forums.UNKNOWN_WORKSPACE
         ]
     for orphan in orphans:
         resolve(db, team_id, orphan.channel_id)

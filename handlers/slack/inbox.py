@@ -6,9 +6,11 @@ retried delivery finds its row already there and adds nothing. :class:`InboxWork
 the slow work (Web API calls, rendering, DMs) from the table, so a crash after the ack loses
 nothing: pending rows are picked up at the next start, by this or any other instance.
 
-Claims are a compare-and-set on the row's status, so several workers and processes share one
-inbox safely. While a row is ``processing``, ``processed_at`` holds when the attempt started (its
-lease); when it is ``done`` or ``failed``, when it finished.
+Claims follow :mod:`bot.services.inbox`: a compare-and-set that names this process, so several
+workers and processes share one inbox safely, and the rows of a killed process are taken over as
+soon as it stops renewing its presence. While a row is ``processing``, ``processed_at`` holds when
+the attempt started (its lease, the last resort); when it is ``done`` or ``failed``, when it
+finished.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, select
 
 from bot.domain import Platform
 from bot.metrics import Metrics
+from bot.services.inbox import Claims, Presence
 from bot.services.sql import insert_ignore
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent
@@ -65,10 +68,13 @@ class Inbox:
         clock: Callable[[], datetime] = utcnow,
         metrics: Metrics | None = None,
         lease: timedelta = LEASE,
+        presence: Presence | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.lease = lease
+        self.presence = presence or Presence(db, clock=clock)
+        self.claims = Claims(self.presence, lease)
         self.platform = Platform.SLACK.value
         self.metrics = metrics or Metrics()
 
@@ -101,50 +107,34 @@ class Inbox:
         return stored
 
     def claim(self, limit: int = 1) -> list[Pending]:
-        """Take up to *limit* of the oldest due rows (pending, retry time reached, lease expired).
+        """Take up to *limit* of the oldest due rows: pending (once their retry time is reached),
+        or abandoned by a stopped worker (see :func:`bot.services.inbox.abandoned`).
 
         One transaction for the lot: under load a worker takes several rows per round trip.
         """
         now = self.clock()
+        owner = self.claims.owner()
         taken: list[Pending] = []
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(InboundEvent)
-                .where(
-                    InboundEvent.platform == self.platform,
-                    or_(
-                        InboundEvent.status == "pending",
-                        (InboundEvent.status == "processing")
-                        & (InboundEvent.processed_at < now - self.lease),
-                    ),
-                )
+                .where(InboundEvent.platform == self.platform, self.claims.due(now))
                 .order_by(InboundEvent.id)
                 .limit(max(CANDIDATES, limit))
             ).all()
             for row in rows:
                 if len(taken) >= limit:
                     break
-                # Read before the update: the ORM refreshes the row object with the new values.
-                status, attempts = row.status, row.attempts
-                last = row.processed_at if status == "pending" and attempts else None
+                attempts = row.attempts
+                last = row.processed_at if row.status == "pending" and attempts else None
                 if last is not None and last > now - RETRY_AFTER * attempts:
                     continue  # failed before: back off before the next attempt
-                result = session.execute(
-                    update(InboundEvent)
-                    .where(
-                        InboundEvent.id == row.id,
-                        InboundEvent.status == status,
-                        InboundEvent.attempts == attempts,
-                    )
-                    .values(status="processing", processed_at=now, attempts=attempts + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                if getattr(result, "rowcount", 0) == 1:
+                same = (InboundEvent.id == row.id) & (InboundEvent.attempts == attempts)
+                attempt = self.claims.take(session, owner, same, now)
+                if attempt is not None:
                     payload = dict(row.payload)
                     taken.append(
-                        Pending(
-                            row.id, row.workspace_id, row.event_id, row.kind, payload, attempts + 1
-                        )
+                        Pending(row.id, row.workspace_id, row.event_id, row.kind, payload, attempt)
                     )
         return taken
 
@@ -154,14 +144,13 @@ class Inbox:
             return
         with self.db.transaction() as session:
             for item in items:
-                session.execute(
-                    update(InboundEvent)
-                    .where(
-                        InboundEvent.id == item.id,
-                        InboundEvent.status == "processing",
-                        InboundEvent.attempts == item.attempts,
-                    )
-                    .values(status="pending", attempts=item.attempts - 1, processed_at=None)
+                self.claims.settle(
+                    session,
+                    self._held(item),
+                    status="pending",
+                    attempts=item.attempts - 1,
+                    processed_at=None,
+                    claimed_by=None,
                 )
 
     def finish(self, item: Pending) -> None:
@@ -175,11 +164,11 @@ class Inbox:
 
     def _settle(self, item: Pending, **values: Any) -> None:
         with self.db.transaction() as session:
-            session.execute(
-                update(InboundEvent)
-                .where(InboundEvent.id == item.id, InboundEvent.attempts == item.attempts)
-                .values(processed_at=self.clock(), **values)
-            )
+            self.claims.settle(session, self._held(item), processed_at=self.clock(), **values)
+
+    @staticmethod
+    def _held(item: Pending) -> ColumnElement[bool]:
+        return (InboundEvent.id == item.id) & (InboundEvent.attempts == item.attempts)
 
     def count(self, *statuses: str) -> int:
         """How many Slack rows have one of *statuses* (health and tests)."""
@@ -248,7 +237,9 @@ class InboxWorker:
         self._wake.set()
 
     def start(self) -> None:
-        """Start the threads; rows left pending by an earlier run are processed first."""
+        """Register this process, then start the threads; rows left pending by an earlier run,
+        or held by a process that stopped renewing its presence, are processed first."""
+        self.inbox.presence.start()
         self._stop.clear()
         for number in range(self.threads):
             thread = threading.Thread(target=self._loop, name=f"slack-inbox-{number}", daemon=True)
@@ -268,8 +259,9 @@ class InboxWorker:
         """Process a batch of due rows; False when there was none.
 
         Each row is settled on its own as soon as it is handled, so a crash repeats at most the
-        one in hand. Rows of the batch not started within half a lease are handed back, so a
-        slow batch (a rate-limited DM, say) never lets another worker take a row twice.
+        one in hand. Rows of the batch not started within half a lease, or once this process
+        could not renew its presence in time, are handed back, so a slow batch (a rate-limited
+        DM, say) or a stalled process never lets another worker take a row twice.
         """
         items = self.inbox.claim(self.batch)
         if not items:
@@ -277,7 +269,8 @@ class InboxWorker:
         started = time.monotonic()
         for index, item in enumerate(items):
             self.traffic.wait_quiet(self._stop)
-            if index and time.monotonic() - started > self.inbox.lease.total_seconds() / 2:
+            late = index > 0 and time.monotonic() - started > self.inbox.lease.total_seconds() / 2
+            if late or not self.inbox.presence.fresh():
                 self.inbox.release(items[index:])
                 break
             self._handle(item)

@@ -2,29 +2,43 @@
 
 The tables come from our migrations (``0002_slack_oauth``), never from ``create_tables()``, so
 every instance sees the same schema. Uninstalls and revoked tokens are handled by Bolt's token
-revocation listeners, which delete the workspace's rows from the same store.
+revocation listeners, which delete the workspace's rows from the same store. Whoever installs the
+app becomes an organiser of every forum in that workspace (only there).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from slack_bolt import BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
+from bot.domain import Platform
+from bot.services import organisers
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
 DEFAULT_API_URL = "https://slack.com/api/"
-# The least the bot needs: post, answer the command, read thread replies, reactions and names,
-# open DMs and send exports; metadata is read back from our own posts.
+# The least the bot needs: post, answer the command, read thread replies and the commands written
+# in its messages tab, reactions and names, open DMs and send exports; metadata is read back from
+# our own posts. The same as handlers/slack/manifest.yml (a test compares them).
 BOT_SCOPES = (
     "chat:write",
     "commands",
     "channels:history",
     "groups:history",
+    "im:history",
     "reactions:read",
     "users:read",
     "im:write",
@@ -58,4 +72,41 @@ def oauth_settings(
         authorization_url=authorization_url(settings.slack_api_url),
         installation_store=store,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
+        callback_options=CallbackOptions(
+            success=installer_becomes_organiser(Database(engine)), failure=_failure
+        ),
     )
+
+
+def installer_becomes_organiser(db: Database) -> Callable[[SuccessArgs], BoltResponse]:
+    """Bolt's success hook: whoever installed the app organises every forum of that workspace.
+
+    Only that workspace (``scope *`` there): an install elsewhere gives no role in another one.
+    """
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        team, user = installation.team_id, installation.user_id
+        if team and user:  # an organisation-wide install names no workspace to organise
+            try:
+                with db.transaction() as session:
+                    organisers.add_everywhere(session, Platform.SLACK.value, team, user)
+            except SQLAlchemyError as exc:
+                log.exception("the installer of %s could not be made an organiser", team)
+                return args.default.failure(
+                    FailureArgs(
+                        request=args.request,
+                        reason="storage_error",
+                        error=exc,
+                        suggested_status_code=500,
+                        settings=args.settings,
+                        default=args.default,
+                    )
+                )
+        return args.default.success(args)
+
+    return success
+
+
+def _failure(args: FailureArgs) -> BoltResponse:
+    return args.default.failure(args)

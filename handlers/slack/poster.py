@@ -30,13 +30,27 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.domain import ForumInfo
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.ports import PostRef
+from bot.ports import PostRef, RecipientGone
 from bot.ratelimit import TokenBucket, retry_after_seconds
 from handlers.slack import render
 
 log = logging.getLogger(__name__)
 
 HISTORY_PAGES = 5
+# Slack's answers to conversations.open or chat.postMessage in a DM that no retry will change:
+# the person is deactivated, deleted, hidden from the bot or a bot, or their DM is gone.
+RECIPIENT_GONE = frozenset(
+    {
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "user_not_found",
+        "user_not_visible",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+    }
+)
 # Slack allows about one message per second per channel; the margin absorbs network jitter.
 CHANNEL_INTERVAL = 1.1
 
@@ -278,9 +292,19 @@ class SlackPoster:
         return render.split(message)
 
     def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
-        """Send *message* to a person in their direct-message channel with the bot."""
+        """Send *message* to a person in their direct-message channel with the bot.
+
+        Raises :class:`~bot.ports.RecipientGone` when Slack says the person cannot be written
+        to at all (see :data:`RECIPIENT_GONE`).
+        """
         client = self.clients.for_team(forum.workspace_id)
-        self.send_direct_in(client, user_id, message)
+        try:
+            self.send_direct_in(client, user_id, message)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or "")
+            if error in RECIPIENT_GONE:
+                raise RecipientGone(user_id, error) from exc
+            raise
 
     def send_direct_in(self, client: WebClient, user_id: str, message: Message) -> None:
         """A direct message through *client*; each part is its own message."""

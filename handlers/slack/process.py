@@ -13,15 +13,18 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.commands import parse
 from bot.core import Core
 from bot.dialogue import FORGET_CONFIRM, Actor
 from bot.domain import ForumInfo, Platform, Source
+from bot.forum_admin import submit_form
 from bot.messages import Reply
 from bot.posts import SHARE_UNDO, error
 from bot.services import contributions, cycles, forums, subscriptions
@@ -37,8 +40,10 @@ from handlers.slack.render import unescape
 from handlers.slack.views import (
     HOME_SUBSCRIBE,
     HOME_UNSUBSCRIBE,
+    SETTINGS_FORM,
     SHARE_FORM,
     THEME_FORM,
+    read_settings,
     read_share,
     read_theme,
     share_modal,
@@ -100,32 +105,52 @@ class Permalinks:
         return base
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What ``users.info`` tells about a person: a name to show and their locale ("en-US")."""
+
+    name: str
+    locale: str | None = None
+
+
 class People:
-    """Display names from ``users.info``, cached (Slack tier 4; names rarely change)."""
+    """Names and locales from ``users.info``, cached (Slack tier 4; they rarely change)."""
 
     def __init__(self, ttl: float = NAME_TTL) -> None:
         self.ttl = ttl
-        self._names: dict[str, tuple[float, str]] = {}
+        self._profiles: dict[str, tuple[float, Profile]] = {}
         self._lock = threading.Lock()
 
-    def name(self, client: WebClient, user_id: str) -> str:
-        """The person's display name, else real name, else their id."""
+    def profile(self, client: WebClient, user_id: str) -> Profile:
+        """The person's display name (else real name, else id) and locale; one call an hour."""
         now = time.monotonic()
         with self._lock:
-            cached = self._names.get(user_id)
+            cached = self._profiles.get(user_id)
         if cached and cached[0] > now:
             return cached[1]
         try:
-            user = client.users_info(user=user_id)["user"]
+            user = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError:
-            return user_id
+            return Profile(user_id)
         profile = user.get("profile") or {}
         name = str(
             profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
         )
+        locale = user.get("locale")
+        found = Profile(name, str(locale) if locale else None)
         with self._lock:
-            self._names[user_id] = (now + self.ttl, name)
-        return name
+            self._profiles[user_id] = (now + self.ttl, found)
+        return found
+
+    def name(self, client: WebClient, user_id: str) -> str:
+        """The person's display name, else real name, else their id."""
+        return self.profile(client, user_id).name
+
+    def known(self, user_id: str) -> Profile | None:
+        """The cached profile, without asking Slack (for answers that cannot wait)."""
+        with self._lock:
+            cached = self._profiles.get(user_id)
+        return cached[1] if cached and cached[0] > time.monotonic() else None
 
 
 class Processor:
@@ -167,7 +192,8 @@ class Processor:
     # -- helpers -------------------------------------------------------------------------------
 
     def _actor(self, client: WebClient, team: str, user_id: str) -> Actor:
-        return Actor(Platform.SLACK, team, user_id, self.people.name(client, user_id))
+        found = self.people.profile(client, user_id)
+        return Actor(Platform.SLACK, team, user_id, found.name, found.locale)
 
     def _respond(self, client: WebClient, reply: Reply, to: Recipient) -> None:
         Responder(client, self.poster).deliver(reply, to)
@@ -196,6 +222,9 @@ class Processor:
             home.publish(self.clients.for_team(team), self.dialogue, team, str(event["user"]))
 
     def _message(self, team: str, event: Payload) -> None:
+        if event.get("channel_type") == "im":
+            self._direct(team, event)
+            return
         channel = str(event.get("channel") or "")
         subtype = event.get("subtype")
         forum = resolve(self.core.db, team, channel)
@@ -312,14 +341,12 @@ class Processor:
         actor = self._actor(client, team, str(body["user_id"]))
         channel = str(body.get("channel_id") or "")
         resolve(self.core.db, team, channel)  # adopt a configured forum before the dialogue looks
-        reply = self.dialogue.handle_text(
-            actor,
-            channel,
-            unescape(str(body.get("text") or "")),
-            message_id=f"command:{body.get('trigger_id')}",
+        command = parse(unescape(str(body.get("text") or "")))
+        reply = self.dialogue.handle(
+            actor, channel, command, message_id=f"command:{body.get('trigger_id')}"
         )
         if reply.open_form:  # normally opened before the ack; the trigger may still be valid
-            lang = self.dialogue.language_for(actor, None)
+            lang = self.dialogue.language_for(actor, None, command.language)
             try:
                 client.views_open(
                     trigger_id=body.get("trigger_id"), view=share_modal(lang, channel)
@@ -328,6 +355,18 @@ class Processor:
                 reply.private.append(error(lang, "share.error.empty"))
         to = Recipient(actor.user_id, channel, str(body.get("response_url") or ""))
         self._respond(client, reply, to)
+
+    def _direct(self, team: str, event: Payload) -> None:
+        """A command written to the bot in its messages tab: answered in that direct message."""
+        client = self.clients.for_team(team)
+        actor = self._actor(client, team, str(event["user"]))
+        channel = str(event.get("channel") or "")
+        command = parse(unescape(str(event.get("text") or "")))
+        reply = self.dialogue.handle(actor, channel, command, message_id=f"dm:{event.get('ts')}")
+        if reply.open_form:  # a message brings no trigger id, so no form can open
+            lang = self.dialogue.language_for(actor, None, command.language)
+            reply.private.append(error(lang, "share.error.empty"))
+        self._respond(client, reply, Recipient(actor.user_id, channel))
 
     def _shortcut(self, team: str, body: Payload) -> None:
         client = self.clients.for_team(team)
@@ -381,6 +420,10 @@ class Processor:
             self._share_form(client, actor, view)
         elif view.get("callback_id") == THEME_FORM:
             self._theme_form(client, actor, view)
+        elif view.get("callback_id") == SETTINGS_FORM:
+            form = read_settings(view)
+            reply = submit_form(self.dialogue, actor, form.forum_id, form.values)
+            self._respond(client, reply, Recipient(actor.user_id))  # a direct message: a record
 
     def _share_form(self, client: WebClient, actor: Actor, view: Payload) -> None:
         form = read_share(view)
@@ -406,11 +449,12 @@ class Processor:
         form = read_theme(view, lang)
         with self.core.db.transaction() as session:
             forum = forums.get(session, form.forum_id)
-        if forum is None or form.errors or not self.dialogue.is_organiser(actor, forum):
+            keep = cycles.for_forum(session, forum).theme_for(form.month) if forum else None
+        theme = read_theme(view, lang, keep).theme  # the links are not in the form: kept
+        edited = None
+        if forum is not None and not form.errors:
+            edited = self.dialogue.edit_theme(actor, forum, form.month, theme, shared=form.shared)
+        if edited is None:
             log.info("theme form of %s refused", actor.ref)
             return
-        with self.core.db.transaction() as session:
-            keep = cycles.for_forum(session, forum).theme_for(form.month)
-            theme = read_theme(view, lang, keep).theme
-            cycles.set_theme(session, forum, theme, form.month, actor=actor.ref)
         home.publish(client, self.dialogue, actor.workspace_id, actor.user_id)

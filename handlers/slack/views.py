@@ -23,20 +23,19 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    RadioButtonsElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.cycle_file import (
-    DELIVERY_MAX,
-    TITLE_MAX,
-    WHY_NOW_MAX,
-    validate_theme,
-)
-from bot.domain import Bilingual, CycleDocument, ForumInfo, Language, ThemeContent
+from bot import theme_form
+from bot.dialogue import ThemeEditor
+from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
+from bot.forum_admin import SettingsForm
 from bot.i18n import month_name, t
 from bot.messages import Entry
 from bot.posts import SHARE_OPEN, current_theme
+from bot.services.settings import KEYS
 from bot.timing import Period
 from handlers.slack import render
 
@@ -47,11 +46,12 @@ SAVE_SHORTCUT = "save_good_example"
 HOME_EDIT = "home_edit_theme"
 HOME_SUBSCRIBE = "home_subscribe"
 HOME_UNSUBSCRIBE = "home_unsubscribe"
+CYCLE_CHOICE = "cycle"
+CYCLE_OWN = "own"
+CYCLE_SHARED = "shared"
 
 SHARE_MAX = 3000  # Slack's limit for a text input
 MODAL_TITLE = 24
-_THEME_FIELDS = ("title", "why_now", "questions", "delivery")
-_LIMITS = {"title": TITLE_MAX, "why_now": WHY_NOW_MAX, "questions": 3000, "delivery": DELIVERY_MAX}
 
 
 def _plain(text: str, limit: int = MODAL_TITLE) -> PlainTextObject:
@@ -150,47 +150,51 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
 # -- the theme form -------------------------------------------------------------------------------
 
 
-def theme_modal(
-    lang: Language, forum_id: int, month: int, theme: ThemeContent | None
-) -> dict[str, Any]:
-    """The organisers' form to change one month's theme, in both languages."""
-    intro = t(lang, "modal.theme.intro", month=month_name(lang, month))
+def theme_modal(lang: Language, editor: ThemeEditor) -> dict[str, Any]:
+    """The organisers' form to change one month's theme, in both languages.
+
+    It names the cycle saving changes and how many forums follow it; a configured organiser
+    also chooses between the forum's own cycle and the shared one (checked again on saving).
+    """
+    intro = t(lang, "modal.theme.intro", month=month_name(lang, editor.month))
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=render.escape(intro)))]
-    for field in _THEME_FIELDS:
-        for code in ("sv", "en"):
-            initial = _initial(theme, field, code) if theme else ""
-            blocks.append(
-                _text_input(
-                    f"{field}_{code}",
-                    t(lang, f"modal.theme.{field}_{code}"),
-                    initial=initial,
-                    multiline=field != "title",
-                    max_length=_LIMITS[field],
-                    optional=field == "delivery",
-                )
+    which = render.escape(editor.describe(lang))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=which)]))
+    if editor.may_edit_shared:
+        own = Option(value=CYCLE_OWN, text=_plain(t(lang, "cycle.edit.option_own"), 75))
+        shared_label = t(lang, "cycle.edit.option_shared", count=editor.shared.followers)
+        blocks.append(
+            InputBlock(
+                block_id=CYCLE_CHOICE,
+                label=_plain(t(lang, "cycle.edit.choose"), 2000),
+                element=RadioButtonsElement(
+                    action_id=CYCLE_CHOICE,
+                    options=[own, Option(value=CYCLE_SHARED, text=_plain(shared_label, 75))],
+                    initial_option=own,
+                ),
             )
+        )
+    for name, initial in theme_form.initial(editor.theme).items():
+        field = name.rsplit("_", 1)[0]
+        blocks.append(
+            _text_input(
+                name,
+                t(lang, f"modal.theme.{name}"),
+                initial=initial,
+                multiline=field != "title",
+                max_length=theme_form.LIMITS[field],
+                optional=field == "delivery",
+            )
+        )
     return View(
         type="modal",
         callback_id=THEME_FORM,
         title=_plain(t(lang, "modal.theme.title")),
         submit=_plain(t(lang, "modal.theme.submit")),
         close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"forum": forum_id, "month": month}),
+        private_metadata=json.dumps({"forum": editor.forum.id, "month": editor.month}),
         blocks=blocks,
     ).to_dict()
-
-
-def _initial(theme: ThemeContent, field: str, code: str) -> str:
-    def pick(text: Bilingual) -> str:
-        return text.sv if code == "sv" else text.en
-
-    if field == "title":
-        return pick(theme.title)
-    if field == "why_now":
-        return pick(theme.why_now)
-    if field == "questions":
-        return "\n".join(pick(question) for question in theme.questions)
-    return pick(theme.delivery) if theme.delivery else ""
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ class ThemeSubmission:
     month: int
     theme: ThemeContent
     errors: dict[str, str]
+    shared: bool  # the shared cycle was chosen (only configured organisers see the choice)
 
 
 def read_theme(
@@ -208,44 +213,20 @@ def read_theme(
 ) -> ThemeSubmission:
     """The submitted theme, validated by the cycle file's rules; *keep* supplies its links."""
     values = view.get("state", {}).get("values", {})
-
-    def value(block_id: str) -> str:
-        return ((values.get(block_id, {}).get(block_id) or {}).get("value") or "").strip()
-
+    typed = {
+        name: str((values.get(name, {}).get(name) or {}).get("value") or "")
+        for name in theme_form.NAMES
+    }
     meta = _metadata(view)
     month = _int(meta.get("month"))
-    questions_sv = [line.strip() for line in value("questions_sv").splitlines() if line.strip()]
-    questions_en = [line.strip() for line in value("questions_en").splitlines() if line.strip()]
-    delivery = Bilingual(value("delivery_sv"), value("delivery_en"))
-    theme = ThemeContent(
-        month=month,
-        title=Bilingual(value("title_sv"), value("title_en")),
-        why_now=Bilingual(value("why_now_sv"), value("why_now_en")),
-        questions=tuple(
-            Bilingual(sv, en) for sv, en in zip(questions_sv, questions_en, strict=False)
-        ),
-        delivery=delivery if delivery.sv or delivery.en else None,
-        links=keep.links if keep else (),
-    )
-    errors: dict[str, str] = {}
-    if len(questions_sv) != len(questions_en):
-        errors["questions_en"] = t(lang, "modal.theme.questions_mismatch")
-    for problem in validate_theme(theme):
-        block = _block_of(problem.params.get("where", ""))
-        errors.setdefault(block, problem.message(lang))
-    return ThemeSubmission(_int(meta.get("forum")), month, theme, errors)
+    form = theme_form.read(typed, month, lang, keep)
+    chosen = (values.get(CYCLE_CHOICE, {}).get(CYCLE_CHOICE) or {}).get("selected_option") or {}
+    shared = chosen.get("value") == CYCLE_SHARED
+    return ThemeSubmission(_int(meta.get("forum")), month, form.theme, form.errors, shared)
 
 
 def _int(value: object) -> int:
     return value if isinstance(value, int) else 0
-
-
-def _block_of(where: str) -> str:
-    """The input block a validation problem belongs to ("november.title.sv" → "title_sv")."""
-    parts = where.split(".")[1:]
-    field = parts[0] if parts and parts[0] in _THEME_FIELDS else "why_now"
-    code = parts[-1] if parts and parts[-1] in ("sv", "en") else "sv"
-    return f"{field}_{code}"
 
 
 # -- the App Home ---------------------------------------------------------------------------------
@@ -330,3 +311,51 @@ def _year(data: HomeData) -> list[Block]:
             )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=line), accessory=edit))
     return blocks
+
+
+# -- the settings form ----------------------------------------------------------------------------
+
+SETTINGS_FORM = "settings_form"
+
+
+def settings_modal(form: SettingsForm) -> dict[str, Any]:
+    """The organisers' form of a forum's settings: one text field per setting, as typed in chat.
+
+    What is typed is read by the core's one validator (:mod:`bot.services.settings`), so the
+    form, ``admin settings KEY=VALUE`` and the command line accept the same values.
+    """
+    lang = form.lang
+    intro = t(lang, "settings.modal.intro", channel=f"<#{form.forum.channel_id}>")
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=intro)])]
+    for field in form.fields:
+        block = _text_input(field.key, field.label, initial=field.value, max_length=100)
+        block.hint = _plain(field.hint, 2000)
+        blocks.append(block)
+    return View(
+        type="modal",
+        callback_id=SETTINGS_FORM,
+        title=_plain(t(lang, "settings.modal.title")),
+        submit=_plain(t(lang, "settings.modal.submit")),
+        close=_plain(t(lang, "modal.close")),
+        private_metadata=json.dumps({"forum": form.forum.id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+@dataclass(frozen=True)
+class SettingsSubmission:
+    """The settings form's values (block id, the setting's key → what was typed)."""
+
+    forum_id: int
+    values: dict[str, str]
+
+
+def read_settings(view: dict[str, Any]) -> SettingsSubmission:
+    """The submitted settings form; only the form's own fields are read."""
+    values = view.get("state", {}).get("values", {})
+    typed = {
+        key: str((values.get(key, {}).get(key) or {}).get("value") or "")
+        for key in KEYS
+        if key in values
+    }
+    return SettingsSubmission(_int(_metadata(view).get("forum")), typed)

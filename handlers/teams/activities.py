@@ -42,13 +42,15 @@ from bot.commands import AdminVerb, Command, Verb, parse
 from bot.core import Core
 from bot.dialogue import FORGET_CONFIRM, Actor
 from bot.domain import ForumInfo, Language, Platform, Source
+from bot.forum_admin import SETTINGS_OPEN, settings_form, submit_form
 from bot.i18n import t
 from bot.messages import Header, Message, Paragraph, Reply
 from bot.posts import SHARE_OPEN, SHARE_UNDO, error, info
 from bot.services import contributions, forums
 from bot.services.publishing import period_of_post
+from bot.services.settings import KEYS
 from bot.timing import Period
-from handlers.teams import render
+from handlers.teams import render, themes
 from handlers.teams.inbox import TeamsInbox
 from handlers.teams.poster import Person, TeamsPoster
 from handlers.teams.refs import ConversationRef, message_link, split_thread
@@ -119,7 +121,11 @@ def actor_of(activity: ActivityBase, where: Where) -> Actor:
     """The person who acted: their Entra object id in their tenant."""
     sender = activity.from_
     return Actor(
-        Platform.TEAMS, where.tenant_id, sender.aad_object_id or sender.id, sender.name or ""
+        Platform.TEAMS,
+        where.tenant_id,
+        sender.aad_object_id or sender.id,
+        sender.name or "",
+        activity.locale,  # the person's Teams language, e.g. "en-US"
     )
 
 
@@ -286,17 +292,32 @@ class Activities:
         self, where: Where, actor: Actor, person: Person, command: Command, message_id: str
     ) -> None:
         if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETUP and not where.in_channel:
-            lang = self.dialogue.language_for(actor, None)
+            lang = self.dialogue.language_for(actor, None, command.language)
             self.poster.send_private(person, error(lang, "teams.setup.channel_only"))
             return
+        if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETTINGS and not command.rest:
+            here = self._forum_here(where) if where.in_channel else None
+            here = here or self.dialogue.forum_for(actor, where.channel_id)
+            if self._send_settings(person, actor, here, command.language):
+                return  # else the dialogue answers (not an organiser, no forum)
         reply = self.dialogue.handle(actor, where.channel_id, command, message_id=message_id)
         forum = self._forum_here(where) if where.in_channel else None
         if forum is None:
             forum = self.dialogue.forum_for(actor, where.channel_id)
-        self._deliver(reply, where, actor, person, forum)
+        self._deliver(reply, where, actor, person, forum, command.language)
+        schedule = command.verb is Verb.ADMIN and command.admin is AdminVerb.SCHEDULE
+        if schedule and forum is not None and self.dialogue.is_organiser(actor, forum):
+            lang = self.dialogue.language_for(actor, forum, command.language)
+            self.poster.send_private_card(person, themes.month_picker(lang, forum))
 
     def _deliver(
-        self, reply: Reply, where: Where, actor: Actor, person: Person, forum: ForumInfo | None
+        self,
+        reply: Reply,
+        where: Where,
+        actor: Actor,
+        person: Person,
+        forum: ForumInfo | None,
+        word: Language | None = None,
     ) -> None:
         """Private answers to the 1:1 chat, public ones to the channel, files and form privately."""
         data = {"forum": forum.id} if forum else {}
@@ -311,7 +332,8 @@ class Activities:
             for part in render.file_messages(attachment):
                 self.poster.send_private(person, part)
         if reply.open_form and forum is not None:
-            self._open_form(person, forum, self.dialogue.language_for(actor, forum), None)
+            lang = self.dialogue.language_for(actor, forum, word)
+            self._open_form(person, forum, lang, None)
 
     # -- cards ---------------------------------------------------------------------------------
 
@@ -345,6 +367,22 @@ class Activities:
         elif action == FORGET_CONFIRM:
             reply = self.dialogue.forget_me(actor, lang, confirmed=True)
             self._deliver(reply, where, actor, person, forum)
+        elif action == SETTINGS_OPEN:
+            if not self._send_settings(person, actor, forum):
+                self.poster.send_private(person, error(lang, "admin.denied"))
+        elif action == render.SETTINGS_SUBMIT:
+            if forum is None:
+                self.poster.send_private(person, error(lang, "admin.denied"))
+                return
+            typed = {key: text for key in KEYS if isinstance(text := value.get(key), str)}
+            reply = submit_form(self.dialogue, actor, forum.id, typed)
+            self._deliver(reply, where, actor, person, forum)
+        elif action in themes.ACTIONS:
+            answer = themes.answer(self.dialogue, actor, forum, lang, value)
+            if answer.card is not None:
+                self.poster.send_private_card(person, answer.card)
+            if answer.message is not None:
+                self.poster.send_private(person, answer.message)
         else:
             log.info("teams card action %r ignored", action[:40])
 
@@ -361,6 +399,19 @@ class Activities:
                 return forum
             return None
         return self._forum_here(where) if where.in_channel else None
+
+    def _send_settings(
+        self,
+        person: Person,
+        actor: Actor,
+        forum: ForumInfo | None,
+        word: Language | None = None,
+    ) -> bool:
+        """Send the settings card of *forum*; False when *actor* may not change its settings."""
+        form = settings_form(self.dialogue, actor, forum, word)
+        if form is not None:
+            self.poster.send_private_card(person, render.settings_form(form))
+        return form is not None
 
     def _open_form(
         self, person: Person, forum: ForumInfo, lang: Language, period: str | None

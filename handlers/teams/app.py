@@ -50,6 +50,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.core import Core
+from bot.services.inbox import Presence
 from handlers.teams.activities import Activities
 from handlers.teams.inbox import TeamsInbox
 from handlers.teams.listeners import register_listeners
@@ -188,7 +189,9 @@ def build_app(settings: Settings, server: HttpServerAdapter) -> App:
 class TeamsAdapter:
     """Everything Teams for the composition root: ``poster``, ``routes()``, start and stop."""
 
-    def __init__(self, core: Core, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self, core: Core, *, limits: Limits | None = None, presence: Presence | None = None
+    ) -> None:
         self.core = core
         self.settings = core.settings
         self._loop = LoopThread()
@@ -196,7 +199,11 @@ class TeamsAdapter:
         self.app = build_app(self.settings, self._server)
         self.sender = Sender(self._loop.run, limits)
         self.poster = TeamsPoster(self._connected, self.sender)
-        self.activities = Activities(core, self.poster, TeamsInbox(core.db, core.dialogue.clock))
+        # The process's presence when the composition root shares one; else one of our own.
+        self._own_presence = presence is None
+        self.presence = presence or Presence.configured(core.db, core.settings, core.dialogue.clock)
+        inbox = TeamsInbox(core.db, core.dialogue.clock, self.presence)
+        self.activities = Activities(core, self.poster, inbox)
         register_listeners(self.app, self.activities)
         self._started = False
         self._lock = threading.Lock()
@@ -214,10 +221,12 @@ class TeamsAdapter:
         log.info("Teams adapter ready on %s", MESSAGES_PATH)
 
     def stop(self) -> None:
-        """Stop the event loop (pending calls are abandoned)."""
+        """Stop the event loop (pending calls are abandoned) and, if it is ours, the presence."""
         with self._lock:
             self._started = False
             self._loop.stop()
+        if self._own_presence:
+            self.presence.stop()
 
     async def startup(self) -> None:
         """Start from the web server's lifespan."""

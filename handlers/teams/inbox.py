@@ -1,13 +1,14 @@
 """Teams activities recorded in ``inbound_events`` before any work is done on them.
 
 Teams delivers an activity again when the bot answered with an error or too slowly. Each activity
-is recorded once (unique on platform, tenant and event id) and claimed with a compare-and-set on
-its status: a delivery of an activity that is done, or that another request is working on right
-now, does nothing; one whose earlier attempt failed is worked on again. The contribution's own
-unique key (forum, source message) protects the data even if two attempts overlap.
+is recorded once (unique on platform, tenant and event id) and claimed with a compare-and-set that
+names this process (:mod:`bot.services.inbox`): a delivery of an activity that is done, or that a
+live process is working on right now, does nothing; one whose earlier attempt failed, or whose
+process was killed in the middle (it stopped renewing its presence), is worked on again. The
+contribution's own unique key (forum, source message) protects the data even if attempts overlap.
 
-Only an envelope is kept (kind, conversation, sender), never the message text: the table is not
-covered by "forget me", so it must hold nothing a person wrote.
+Only an envelope is kept (kind, conversation, sender), never the message text; "forget me"
+deletes a person's rows, and retention every row a week after it arrived.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement
 
 from bot.domain import Platform
+from bot.services.inbox import Claims, Presence
 from bot.services.sql import insert_ignore
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent
@@ -40,10 +42,18 @@ class Claim:
 class TeamsInbox:
     """The Teams rows of the ``inbound_events`` table."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], datetime] = utcnow,
+        presence: Presence | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.platform = Platform.TEAMS.value
+        self.presence = presence or Presence(db, clock=clock)
+        self.claims = Claims(self.presence, lease, open_statuses=("pending", "failed"))
 
     def begin(
         self, workspace_id: str, event_id: str, kind: str, payload: dict[str, Any]
@@ -51,6 +61,7 @@ class TeamsInbox:
         """Record the activity and claim it; None when it is done or being worked on."""
         now = self.clock()
         event_id = event_id[:255]
+        owner = self.claims.owner()
         with self.db.transaction() as session:
             if insert_ignore(
                 session,
@@ -65,26 +76,13 @@ class TeamsInbox:
                     "attempts": 1,
                     "received_at": now,
                     "processed_at": now,
+                    "claimed_by": owner,
                 },
                 ["platform", "workspace_id", "event_id"],
             ):
                 return Claim(workspace_id, event_id, 1)
-            taken = session.execute(
-                update(InboundEvent)
-                .where(
-                    InboundEvent.platform == self.platform,
-                    InboundEvent.workspace_id == workspace_id,
-                    InboundEvent.event_id == event_id,
-                    or_(
-                        InboundEvent.status.in_(("pending", "failed")),
-                        (InboundEvent.status == "processing")
-                        & (InboundEvent.processed_at < now - LEASE),
-                    ),
-                )
-                .values(status="processing", processed_at=now, attempts=InboundEvent.attempts + 1)
-                .returning(InboundEvent.attempts)
-            ).first()
-        return Claim(workspace_id, event_id, int(taken[0])) if taken else None
+            attempt = self.claims.take(session, owner, self._row(workspace_id, event_id), now)
+        return None if attempt is None else Claim(workspace_id, event_id, attempt)
 
     def finish(self, claim: Claim) -> None:
         """The work is done: later deliveries of the activity do nothing."""
@@ -99,14 +97,15 @@ class TeamsInbox:
         self._settle(claim, status="failed", error=error[:500])
 
     def _settle(self, claim: Claim, **values: Any) -> None:
+        held = self._row(claim.workspace_id, claim.event_id) & (
+            InboundEvent.attempts == claim.attempt
+        )
         with self.db.transaction() as session:
-            session.execute(
-                update(InboundEvent)
-                .where(
-                    InboundEvent.platform == self.platform,
-                    InboundEvent.workspace_id == claim.workspace_id,
-                    InboundEvent.event_id == claim.event_id,
-                    InboundEvent.attempts == claim.attempt,
-                )
-                .values(processed_at=self.clock(), **values)
-            )
+            self.claims.settle(session, held, processed_at=self.clock(), **values)
+
+    def _row(self, workspace_id: str, event_id: str) -> ColumnElement[bool]:
+        return (
+            (InboundEvent.platform == self.platform)
+            & (InboundEvent.workspace_id == workspace_id)
+            & (InboundEvent.event_id == event_id)
+        )

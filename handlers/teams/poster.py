@@ -23,10 +23,14 @@ from microsoft_teams.cards import AdaptiveCard
 
 from bot.domain import ForumInfo
 from bot.messages import Message
-from bot.ports import PostRef
+from bot.ports import PostRef, RecipientGone
 from handlers.teams import render
 from handlers.teams.refs import ConversationRef, in_thread, message_link
-from handlers.teams.sender import Sender
+from handlers.teams.sender import Sender, SendFailed
+
+# Teams' answers about one person's 1:1 chat that no retry will change: 403 (the bot was removed
+# or blocked, or the person's account is disabled) and 404 (not a member any more, chat gone).
+RECIPIENT_GONE = frozenset({403, 404})
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,21 @@ class TeamsPoster:
         return render.split(message)
 
     def send_direct(self, forum: ForumInfo, user_id: str, message: Message) -> None:
-        """Send *message* to a person of the forum (by Entra object id) in their 1:1 chat."""
+        """Send *message* to a person of the forum (by Entra object id) in their 1:1 chat.
+
+        Raises :class:`~bot.ports.RecipientGone` when Teams answers 403 or 404 for the person or
+        their chat (they left the team, or removed or blocked the bot).
+        """
         ref = ConversationRef.of(forum)
-        self.send_private(self.person(ref, user_id), message, data={"forum": forum.id})
+        person: Person | None = None
+        try:
+            person = self.person(ref, user_id)
+            self.send_private(person, message, data={"forum": forum.id})
+        except SendFailed as exc:
+            if exc.status not in RECIPIENT_GONE:
+                raise
+            self._forget(ref.tenant_id, user_id, person)
+            raise RecipientGone(user_id, f"http_{exc.status}") from exc
 
     # -- private messages ----------------------------------------------------------------------
 
@@ -114,6 +130,13 @@ class TeamsPoster:
             with self._lock:
                 self._people[key] = known
         return Person(ref.service_url, ref.tenant_id, known)
+
+    def _forget(self, tenant_id: str, user_id: str, person: Person | None) -> None:
+        # A chat or id Teams no longer accepts is looked up afresh if the person comes back.
+        with self._lock:
+            self._people.pop((tenant_id, user_id), None)
+            if person is not None:
+                self._chats.pop((person.tenant_id, person.teams_id), None)
 
     def remember_chat(self, person: Person, conversation_id: str) -> None:
         """Note the 1:1 chat a person just wrote from, so answers need no lookup."""

@@ -33,6 +33,7 @@ from microsoft_teams.cards import (
 )
 
 from bot.domain import Language
+from bot.forum_admin import SettingsForm
 from bot.i18n import t
 from bot.messages import (
     Actions,
@@ -253,3 +254,33 @@ def file_messages(attachment: FileAttachment, *, limit: int = CARD_BYTES) -> lis
         Paragraph(attachment.content, user=True),
     )
     return split(Message("file", attachment.title, elements), limit)
+
+
+SETTINGS_SUBMIT = "settings_submit"
+
+
+def settings_form(form: SettingsForm) -> AdaptiveCard:
+    """A forum's settings as a card: one text field per setting, as typed in chat, and Save.
+
+    Teams sends the fields back with ``action`` and ``forum``; the core validates them (the same
+    rules as ``admin settings KEY=VALUE``) and answers in the chat.
+    """
+    lang = form.lang
+    intro = t(lang, "settings.modal.intro", channel=form.forum.name or form.forum.channel_id)
+    body: list[CardElement] = [
+        TextBlock(text=inert(t(lang, "settings.header")), size="Large", weight="Bolder"),
+        TextBlock(text=inert(intro), wrap=True),
+    ]
+    for field in form.fields:
+        body.append(
+            TextInput(
+                id=field.key,
+                label=inert(field.label),
+                placeholder=inert(field.hint),
+                value=field.value,
+                max_length=100,
+            )
+        )
+    data = {"action": SETTINGS_SUBMIT, "forum": form.forum.id}
+    submit = SubmitAction(title=t(lang, "settings.modal.submit"), style="positive", data=data)
+    return AdaptiveCard(body=body, actions=[submit], fallback_text=t(lang, "settings.header"))

@@ -14,6 +14,8 @@ see ``/work/shared/design/SLACK-NOTES.md``):
 * Messages are stored per (team, channel): ``conversations.history`` / ``conversations.replies``
   return them newest-first / thread-order, with ``metadata`` only when ``include_all_metadata``.
 * ``users.info`` returns ``locale`` only with ``include_locale=true``, as Slack does.
+* :meth:`FakeSlackAPI.deactivate_user` makes DMs to a person fail for good (``user_disabled``
+  from ``conversations.open``, or e.g. ``account_inactive`` from ``chat.postMessage``).
 * Trigger ids issued by :meth:`FakeSlackAPI.new_trigger_id` expire after 3 s and are single use.
 * Rate limits and injected faults are off until asked for.
 
@@ -180,6 +182,9 @@ class _User:
     is_bot: bool = False
     email: str | None = None
     deleted: bool = False
+    # A deactivated account: the error Slack answers, and to which call (see deactivate_user).
+    dm_error: str | None = None
+    dm_error_at: str = "conversations.open"
 
 
 @dataclass
@@ -965,6 +970,23 @@ class FakeSlackAPI:
             rid = f"R{self._counter:06d}{secrets.token_hex(4)}"
         return f"{self.base_url}response/{rid}"
 
+    def deactivate_user(
+        self, user_id: str, error: str = "user_disabled", *, at: str = "conversations.open"
+    ) -> None:
+        """Deactivate ``user_id``: direct messages to them fail with ``error`` for good.
+
+        ``at="conversations.open"`` refuses opening the DM (as for an account deactivated before
+        the bot wrote to it); ``at="chat.postMessage"`` opens it but refuses posting in it.
+        ``users.info`` says ``deleted: true``.
+        """
+        if at not in ("conversations.open", "chat.postMessage"):
+            raise ValueError(f"deactivate_user cannot fail {at!r}")
+        with self._lock:
+            user = self._users.get(user_id) or self._user(user_id)
+            self._users[user_id] = dataclasses.replace(
+                user, deleted=True, dm_error=error, dm_error_at=at
+            )
+
     def rate_limit(
         self,
         per_channel_per_second: float | None = 1.0,
@@ -1663,6 +1685,7 @@ class FakeSlackAPI:
         chan = self._resolve_channel(ctx)
         if chan.is_archived:
             raise _ApiError("is_archived")
+        self._check_reachable(chan.user if chan.is_im else None, "chat.postMessage")
         text, blocks, attachments = self._message_content(ctx, require_content=True)
         metadata = self._metadata(ctx)
         thread_ts = _str(ctx.params, "thread_ts") or None
@@ -1852,6 +1875,7 @@ class FakeSlackAPI:
         if len(users) > 8:
             raise _ApiError("too_many_users")
         if len(users) == 1:
+            self._check_reachable(users[0], "conversations.open")
             channel_id = "D" + users[0]
         else:
             digest = hashlib.sha1(
@@ -1865,6 +1889,11 @@ class FakeSlackAPI:
             chan.name = "mpdm-" + "--".join(u.lower() for u in users) + "-1"
         obj = self._channel_object(chan) if _bool(ctx.params, "return_im") else {"id": chan.id}
         return {"no_op": existed, "already_open": existed, "channel": obj}
+
+    def _check_reachable(self, user_id: str | None, method: str) -> None:
+        user = self._users.get(user_id or "")
+        if user is not None and user.dm_error and user.dm_error_at == method:
+            raise _ApiError(user.dm_error)
 
     def _conversations_info(self, ctx: _Ctx) -> JSONDict:
         chan = self._resolve_channel(ctx)

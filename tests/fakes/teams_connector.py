@@ -13,6 +13,7 @@ Point an activity's ``serviceUrl`` (or the poster's stored conversation referenc
   ``tenantId`` is required, as it is in Teams;
 * ``GET /v3/conversations/{id}/members/{userId}`` answers a member by Teams id or AAD object id.
 
+:meth:`FakeTeamsConnector.refuse_member` makes one person's 1:1 chat answer 403 or 404 for good.
 Message ids look like Teams' (millisecond timestamps, strictly increasing). Faults are injected
 with :meth:`FakeTeamsConnector.fail_next` (429 with ``Retry-After``, 412, 502, 503, …): a refused
 request does nothing. Everything is guarded by one lock; accessors return copies.
@@ -94,6 +95,7 @@ class _State:
     order: list[str] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     chats: dict[str, str] = field(default_factory=dict)  # member id -> "a:..." conversation
+    refused: dict[str, int] = field(default_factory=dict)  # member id -> status for their chat
     faults: deque[_Fault] = field(default_factory=deque)
     last_id: int = 0
 
@@ -175,6 +177,16 @@ class FakeTeamsConnector:
         with self._lock:
             self._state.faults.append(_Fault(status, retry_after, match, times))
 
+    def refuse_member(self, member_id: str, status: int = 403) -> None:
+        """Make every 1:1 call about *member_id* answer *status*, for good.
+
+        403 is a person who blocked or removed the bot (or whose account is disabled): creating
+        their chat and posting in it are refused. 404 is a person who left the team: looking them
+        up is refused too.
+        """
+        with self._lock:
+            self._state.refused[_teams_id(member_id)] = status
+
     def posted(self, *, include_deleted: bool = False) -> list[Posted]:
         """The messages made, in order."""
         with self._lock:
@@ -198,7 +210,9 @@ class FakeTeamsConnector:
     def reset(self) -> None:
         """Forget the messages, requests and faults; 1:1 chats stay, as they do in Teams."""
         with self._lock:
-            self._state = _State(chats=self._state.chats, last_id=self._state.last_id)
+            self._state = _State(
+                chats=self._state.chats, refused=self._state.refused, last_id=self._state.last_id
+            )
 
     # -- the server ----------------------------------------------------------------------------
 
@@ -232,8 +246,31 @@ class FakeTeamsConnector:
         if raw and len(raw) > self.max_bytes:
             self._reply(handler, method, path, body, 413, {"error": {"code": "MessageSizeTooBig"}})
             return
+        with self._lock:
+            refusal = self._refusal(method, path, body)
+        if refusal is not None:
+            code = "Forbidden" if refusal == 403 else "NotFound"
+            self._reply(handler, method, path, body, refusal, {"error": {"code": code}})
+            return
         status, answer = self._route(method, path, body)
         self._reply(handler, method, path, body, status, answer)
+
+    def _refusal(self, method: str, path: str, body: JSONDict | None) -> int | None:
+        """The status a refused member's 1:1 call gets (see :meth:`refuse_member`), if any."""
+        refused = self._state.refused
+        member = _MEMBER.match(path)
+        if member and method == "GET":
+            status = refused.get(_teams_id(member["uid"]))
+            return status if status == 404 else None
+        if path == "/v3/conversations" and method == "POST" and not (body or {}).get("isGroup"):
+            ids = [str(m.get("id", "")) for m in (body or {}).get("members") or []]
+            return next((refused[i] for i in ids if i in refused), None)
+        activity = _ACTIVITIES.match(path)
+        if activity:
+            chat_of = {chat: member for member, chat in self._state.chats.items()}
+            owner = chat_of.get(activity["cid"])
+            return refused.get(owner) if owner else None
+        return None
 
     def _take_fault(self, path: str) -> _Fault | None:
         for fault in self._state.faults:

@@ -278,3 +278,51 @@ def test_sigterm_stops_gracefully_after_finishing_inbox_work(
     log = server.stderr()
     assert "scheduler stopped" in log
     assert "Traceback" not in log
+
+
+def test_sigkill_with_replies_in_hand_a_restart_takes_them_over_within_seconds(
+    env: dict[str, str],
+    tmp_path: Path,
+    processes: list[Process],
+    slack: FakeSlackAPI,
+    theme_ts: str,
+    database_url: str,
+) -> None:
+    first = Process(env, tmp_path, "run").ready()
+    processes.append(first)
+    # Every inbox thread gets stuck on its first reply's users.info, holding its claimed rows.
+    slack.timeout_delay = 60.0
+    slack.inject_faults("users.info", ["slow"] * 8)
+    bodies = {number: _body(number, theme_ts) for number in range(6)}
+    assert set(_send_all(first.url, bodies, lambda: None).values()) == {200}
+    slack.wait_for("users.info", timeout=10)
+    deadline = time.monotonic() + 10
+    while _statuses(database_url).get("processing", 0) == 0:
+        assert time.monotonic() < deadline, first.stderr()
+        time.sleep(0.05)
+    assert first.kill(signal.SIGKILL) == -signal.SIGKILL
+    held = _statuses(database_url).get("processing", 0)
+    assert held >= 1
+    slack.clear_faults()
+
+    second = Process(env, tmp_path, "run").ready()
+    processes.append(second)
+    began = time.monotonic()
+    # Not the 5-minute lease: the dead process stopped renewing, so its claims are free after
+    # LEDARFORUM_WORKER_STALE_SECONDS (10) and the next poll (with room for a loaded machine).
+    while len(_counts(database_url)[1]) < len(bodies):
+        assert time.monotonic() - began < 40, (_statuses(database_url), second.stderr())
+        time.sleep(0.2)
+    assert second.kill(signal.SIGTERM) == 0
+    per_event, texts, open_rows = _counts(database_url)
+    assert sorted(texts) == sorted(f"Exempel {n:03d} från ledargruppen" for n in bodies)
+    assert set(per_event.values()) == {1} and open_rows == 0
+    thanks = [m for m in slack.ephemeral_messages(CHANNEL) if m.get("user") == "U1"]
+    assert len(thanks) == len(bodies), thanks  # each reply answered once
+    db = Database(make_engine(database_url))
+    try:
+        with db.transaction() as session:
+            attempts = list(session.scalars(select(InboundEvent.attempts)))
+    finally:
+        db.dispose()
+    assert sorted(attempts).count(2) == held  # the rows in hand were taken over, once each

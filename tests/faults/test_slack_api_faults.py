@@ -41,6 +41,7 @@ def _contribute(served: Served, count: int) -> None:
                     source_message_id=f"{1_800_000_000 + number}.000100",
                     created_at=moment + timedelta(minutes=number + 1),
                 ),
+                now=moment + timedelta(minutes=number + 1),
             )
         subscriptions.subscribe(session, forum.id, "U1")
         subscriptions.subscribe(session, forum.id, "U2")

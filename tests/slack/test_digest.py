@@ -44,6 +44,7 @@ def _contribute(served: Served, texts: list[str]) -> None:
                     created_at=when,
                     permalink=f"https://fake.slack.test/archives/{CHANNEL}/p{number}",
                 ),
+                now=when,
             )
 
 

@@ -318,7 +318,7 @@ def test_commands_answer_privately_in_the_chat(
     personal = [_texts(p.cards[0]) for p in connector.in_conversation(f"a:chat-{LEADER}")]
     assert len(created) == 3 and len(personal) == 2
     assert "så här fungerar det" in created[0]
-    assert "Månadens tema" in created[1]
+    assert "Theme of the month" in created[1]  # asked in English ("theme"), answered so
     assert "sammanfattning" in created[2]
     assert "november" in personal[0].lower()
     assert "Tack!" in personal[1]
@@ -328,6 +328,27 @@ def test_commands_answer_privately_in_the_chat(
     assert [(c.source, c.text) for c in shared] == [
         ("share_command", "Vi testade tyst timme på fredagar.")
     ]
+
+
+def test_the_answer_follows_the_word_then_the_teams_locale_then_the_forum(
+    bot: BotClient, connector: FakeTeamsConnector, teams_core: Core
+) -> None:
+    _setup(bot, connector, teams_core)  # a Swedish forum
+    connector.reset()
+
+    def answer(text: str, locale: str) -> str:
+        activity = channel_message(connector.url, text)
+        activity["locale"] = locale
+        assert bot.send(activity).status_code == 200
+        return _texts(_private(connector, LEADER)[-1].cards[0])
+
+    assert "how it works" in answer("?", "en-US")  # "?" is both languages': the locale decides
+    assert "så här fungerar det" in answer("?", "sv-SE")
+    assert "så här fungerar det" in answer("?", "fi-FI")  # neither of ours: the forum's
+    assert "så här fungerar det" in answer("hjälp", "en-US")  # the word beats the locale
+    assert "how it works" in answer("help", "sv-SE")
+    bot.send(channel_message(connector.url, "språk sv"))
+    assert "så här fungerar det" in answer("help", "en-US")  # a choice beats everything
 
 
 def test_share_without_text_sends_the_form(

@@ -7,9 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.commands import Verb, parse
+from bot.commands import AdminVerb, Verb, parse
+from bot.forum_admin import settings_form
+from handlers.slack.forums import resolve
 from handlers.slack.listeners.context import Deps, team_of
-from handlers.slack.views import share_modal
+from handlers.slack.views import settings_modal, share_modal
 
 COMMAND = "/ledarforum"
 
@@ -23,9 +25,20 @@ def register(app: App, deps: Deps) -> None:
         if command.verb is Verb.SHARE and not command.rest:
             # The form must open with the trigger id within Slack's 3 seconds: now, not later.
             channel = str(body.get("channel_id") or "")
-            view = share_modal(deps.language(body, channel), channel)
+            view = share_modal(deps.language(body, channel, command.language), channel)
             client.views_open(trigger_id=body["trigger_id"], view=view)
             ack()
             return
+        if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETTINGS and not command.rest:
+            # Past the organiser gate: the settings form opens at once, like the share form.
+            channel = str(body.get("channel_id") or "")
+            actor = deps.actor(body)
+            forum = resolve(deps.dialogue.db, actor.workspace_id, channel)
+            forum = forum or deps.dialogue.forum_for(actor, channel)
+            form = settings_form(deps.dialogue, actor, forum, command.language)
+            if form is not None:
+                client.views_open(trigger_id=body["trigger_id"], view=settings_modal(form))
+                ack()
+                return
         deps.record(team_of(body), f"command:{body.get('trigger_id')}", "command", body)
         ack()

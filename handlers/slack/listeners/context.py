@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.dialogue import Actor, Dialogue
 from bot.domain import Language, Platform
 from handlers.slack.forums import resolve
 from handlers.slack.inbox import Inbox
+from handlers.slack.process import People
 
 
 @dataclass(frozen=True)
@@ -20,17 +21,30 @@ class Deps:
     inbox: Inbox
     wake: Callable[[], None]
     arrived: Callable[[], None] = lambda: None
+    people: People = field(default_factory=People)  # the inbox worker's, to share its cache
 
     def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
         """Store the request durably (raises on a database error: no ack, Slack retries)."""
         if self.inbox.record(team_id, item_id, kind, body):
             self.wake()
 
-    def language(self, body: dict[str, Any], channel_id: str = "") -> Language:
-        """The language to show a form in: the person's choice, else the forum's."""
-        actor = actor_of(body)
+    def language(
+        self, body: dict[str, Any], channel_id: str = "", word: Language | None = None
+    ) -> Language:
+        """The language to answer in at once, by the dialogue's rule (*word*: the command's).
+
+        Within Slack's three seconds the person's locale is only known if it is cached already.
+        """
+        actor = self.actor(body)
         forum = resolve(self.dialogue.db, actor.workspace_id, channel_id)
-        return self.dialogue.language_for(actor, forum or self.dialogue.forum_for(actor, ""))
+        forum = forum or self.dialogue.forum_for(actor, "")
+        return self.dialogue.language_for(actor, forum, word)
+
+    def actor(self, body: dict[str, Any]) -> Actor:
+        """The person, with their locale when the cache of ``users.info`` answers has it."""
+        actor = actor_of(body)
+        known = self.people.known(actor.user_id)
+        return replace(actor, locale=known.locale) if known else actor
 
 
 def team_of(body: dict[str, Any]) -> str:

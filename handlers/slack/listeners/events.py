@@ -1,4 +1,5 @@
-"""Events API listeners: thread replies, edits, deletions, reactions and the Home tab."""
+"""Events API listeners: thread replies, edits, deletions, reactions, direct messages (the app's
+messages tab, where a person writes commands) and the Home tab."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ _CHANNEL_TYPES = {"channel", "group"}
 
 
 def wanted_message(event: dict[str, Any]) -> bool:
-    """True for a person's thread reply in a channel, or an edit or deletion there."""
+    """True for a person's thread reply in a channel, an edit or deletion there, or a person's
+    new message to the bot in its messages tab (a command)."""
     subtype = event.get("subtype")
     if event.get("bot_id") or subtype == "bot_message":
         return False
+    if event.get("channel_type") == "im":
+        return subtype is None and bool(event.get("user"))
     if event.get("channel_type", "channel") not in _CHANNEL_TYPES:
         return False
     if subtype in _FOLLOWED_SUBTYPES:

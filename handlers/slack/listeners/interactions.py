@@ -9,22 +9,27 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.dialogue import FORGET_CONFIRM
+from bot.forum_admin import SETTINGS_OPEN, form_errors, settings_form
 from bot.i18n import t
 from bot.posts import SHARE_OPEN, SHARE_UNDO
-from bot.services import cycles, forums
+from bot.services import forums
 from bot.services.contributions import ContributionError, validate_text
-from handlers.slack.listeners.context import Deps, team_of
+from handlers.slack.listeners.context import Deps, actor_of, team_of
 from handlers.slack.views import (
+    CYCLE_CHOICE,
     HOME_EDIT,
     HOME_SUBSCRIBE,
     HOME_UNSUBSCRIBE,
     SAVE_SHORTCUT,
+    SETTINGS_FORM,
     SHARE_FORM,
     SHARE_SHORTCUT,
     THEME_FORM,
     json_object,
+    read_settings,
     read_share,
     read_theme,
+    settings_modal,
     share_modal,
     theme_modal,
 )
@@ -79,10 +84,36 @@ def register(app: App, deps: Deps) -> None:
             return
         with deps.dialogue.db.transaction() as session:
             forum = forums.get(session, forum_id)
-            theme = cycles.for_forum(session, forum).theme_for(month) if forum else None
-        if forum is not None:
-            view = theme_modal(deps.language(body), forum.id, month, theme)
+        editor = deps.dialogue.theme_editor(actor_of(body), forum, month) if forum else None
+        if editor is not None:
+            view = theme_modal(deps.language(body), editor)
             client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(SETTINGS_OPEN)
+    def on_open_settings(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        value = str(action.get("value") or "")
+        if not (value.isascii() and value.isdigit()):
+            return
+        with deps.dialogue.db.transaction() as session:
+            forum = forums.get(session, int(value))
+        form = settings_form(deps.dialogue, deps.actor(body), forum)
+        if form is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=settings_modal(form))
+
+    @app.view(SETTINGS_FORM)
+    def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # Checked here for the person's sake (errors beside the fields), and again when stored.
+        errors = form_errors(read_settings(view).values, deps.language(body))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        deps.record(
+            team_of(body), f"submission:{view.get('id')}:{view.get('hash')}", "submission", body
+        )
+        ack()
 
     @app.view(SHARE_FORM)
     def on_share_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -98,7 +129,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(THEME_FORM)
     def on_theme_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        form = read_theme(view, deps.language(body))
+        lang = deps.language(body)
+        form = read_theme(view, lang)
+        if form.shared and not deps.dialogue.may_edit_shared(actor_of(body)):
+            form.errors.setdefault(CYCLE_CHOICE, t(lang, "cycle.edit.shared_denied"))
         if form.errors:
             ack(response_action="errors", errors=form.errors)
             return

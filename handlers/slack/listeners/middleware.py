@@ -1,4 +1,4 @@
-"""The organiser check, once for every organiser-only request (commands, theme edits).
+"""The organiser check, once for every organiser-only request (commands, theme and settings forms).
 
 The dialogue checks again when it runs an admin command; this gate answers a refusal before
 anything is recorded, so a non-organiser's request leaves no trace but a polite "no".
@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, BoltResponse
+from slack_sdk import WebClient
 
 from bot.commands import AdminVerb, Verb, parse
 from bot.dialogue import Actor
-from bot.domain import ForumInfo
+from bot.domain import ForumInfo, Language
+from bot.forum_admin import SETTINGS_OPEN
 from bot.i18n import t
 from bot.services import forums
+from bot.services.settings import KEYS
 from handlers.slack.forums import resolve
 from handlers.slack.listeners.context import Deps, actor_of
-from handlers.slack.views import HOME_EDIT, THEME_FORM, json_object
+from handlers.slack.views import HOME_EDIT, SETTINGS_FORM, THEME_FORM, json_object
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +52,35 @@ def organiser_gate(deps: Deps) -> Middleware:
 
     def target(body: dict[str, Any]) -> tuple[bool, ForumInfo | None]:
         kind = body.get("type")
-        if kind == "view_submission" and (body.get("view") or {}).get("callback_id") == THEME_FORM:
+        callback = (body.get("view") or {}).get("callback_id")
+        if kind == "view_submission" and callback in (THEME_FORM, SETTINGS_FORM):
             meta = json_object(body["view"].get("private_metadata"))
             return True, forum_by_id(meta.get("forum"))
         if kind == "block_actions":
             action = (body.get("actions") or [{}])[0]
             if str(action.get("action_id", "")).startswith(f"{HOME_EDIT}:"):
                 return True, forum_by_id(json_object(action.get("value")).get("forum"))
+            if action.get("action_id") == SETTINGS_OPEN:
+                value = str(action.get("value") or "")
+                forum_id = int(value) if value.isascii() and value.isdigit() else None
+                return True, forum_by_id(forum_id)
         return False, None
 
-    def gate(body: dict[str, Any], ack: Ack, next: Callable[[], None]) -> BoltResponse | None:
+    def refusal_language(
+        body: dict[str, Any], client: WebClient, actor: Actor, forum: ForumInfo | None
+    ) -> Language:
+        # A refusal records nothing and waits for nothing else: the locale may be asked for now
+        # (once an hour per person at most); a Slack that does not answer leaves it unknown.
+        try:
+            actor = replace(actor, locale=deps.people.profile(client, actor.user_id).locale)
+        except OSError:
+            log.info("no locale of %s for a refusal", actor.ref)
+        word = parse(str(body.get("text") or "")).language if body.get("command") else None
+        return deps.dialogue.language_for(actor, forum, word)
+
+    def gate(
+        body: dict[str, Any], ack: Ack, next: Callable[[], None], client: WebClient
+    ) -> BoltResponse | None:
         actor = actor_of(body)
         if body.get("command"):
             guarded, forum = command_forum(actor, body)
@@ -67,11 +90,14 @@ def organiser_gate(deps: Deps) -> Middleware:
             next()
             return None
         log.info("organiser-only request refused for %s", actor.ref)
-        denied = t(deps.dialogue.language_for(actor, forum), "admin.denied")
+        denied = t(refusal_language(body, client, actor, forum), "admin.denied")
         if body.get("command"):
             return ack(text=denied)
         if body.get("type") == "view_submission":
-            return ack(response_action="errors", errors={"title_sv": denied})
+            # The refusal shows at the form's first field.
+            settings_form = (body.get("view") or {}).get("callback_id") == SETTINGS_FORM
+            first = KEYS[0] if settings_form else "title_sv"
+            return ack(response_action="errors", errors={first: denied})
         return ack()
 
     return gate
