@@ -2,5 +2,5 @@
 
 Each row compares a figure with its natural floor measured in the same run (bare Bolt, the rate
 limits, a small database), because absolute times on shared machines drift. See
-the README's "Performance" section.
+docs/performance.md.
 """

@@ -27,7 +27,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the process is configured with (see the README's configuration table)."""
+    """Everything the process is configured with (see docs/configuration.md)."""
 
     database_url: str = "sqlite:///ledarforum.db"
     slack_bot_token: str | None = field(default=None, repr=False)
@@ -53,6 +53,11 @@ class Settings:
     # Inbox workers renew their row this often; one silent for the threshold is taken for stopped.
     worker_renew_seconds: float = 2.0
     worker_stale_seconds: float = 10.0
+    # An inbox claim is free to take again after its lease even when its process still lives:
+    # a worker's batch (Slack), or a claim taken within a request (Teams). Rows per batch.
+    inbox_lease_seconds: float = 300.0
+    inbox_request_lease_seconds: float = 120.0
+    inbox_batch: int = 8
 
     @property
     def slack_configured(self) -> bool:
@@ -167,6 +172,15 @@ def _worker_seconds(env: Mapping[str, str]) -> tuple[float, float]:
     return renew, stale
 
 
+def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 0 < int(raw) <= most:
+        raise ConfigError(f"{name} must be a whole number between 1 and {most}, not {raw!r}.")
+    return int(raw)
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name) or default
     if not value.startswith(("http://", "https://")):
@@ -218,6 +232,13 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         log_format=log_format,
         worker_renew_seconds=renew,
         worker_stale_seconds=stale,
+        inbox_lease_seconds=_seconds(
+            env, "LEDARFORUM_INBOX_LEASE_SECONDS", Settings.inbox_lease_seconds
+        ),
+        inbox_request_lease_seconds=_seconds(
+            env, "LEDARFORUM_INBOX_REQUEST_LEASE_SECONDS", Settings.inbox_request_lease_seconds
+        ),
+        inbox_batch=_count(env, "LEDARFORUM_INBOX_BATCH", Settings.inbox_batch, 100),
     )
 
 

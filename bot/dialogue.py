@@ -16,6 +16,7 @@ from bot import forum_admin
 from bot.commands import AdminVerb, Command, Verb, parse
 from bot.domain import ForumInfo, Language, Platform, Source, ThemeContent, is_language
 from bot.i18n import month_name, t
+from bot.inbound import ShareForm
 from bot.messages import (
     Actions,
     Bullets,
@@ -248,7 +249,7 @@ class Dialogue:
             return Reply([year_overview(doc, current.period, lang)])
         if verb is Verb.SHARE:
             if not command.rest:
-                return Reply(open_form=True)
+                return Reply(form=ShareForm(lang, forum.id))
             return self.share(
                 actor,
                 forum,

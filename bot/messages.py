@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.domain import ForumInfo
+    from bot.inbound import Form
 
 
 @dataclass(frozen=True)
@@ -129,16 +133,18 @@ class Notification:
 class Reply:
     """What the core answers to a person's command.
 
-    ``private`` goes only to that person, ``public`` to the forum's channel; ``open_form`` asks
-    the adapter to open the share form; ``files`` are delivered privately; ``notify`` goes
-    privately to other people (a direct message).
+    ``private`` goes only to that person, ``public`` to the channel or thread they wrote in;
+    ``form`` asks the adapter to open a form for them (:data:`bot.inbound.Form`); ``files`` are
+    delivered privately; ``notify`` goes privately to other people (a direct message).
+    ``forum`` is the forum the answer concerns, when there is one (cards carry its id).
     """
 
     private: list[Message] = field(default_factory=list)
     public: list[Message] = field(default_factory=list)
-    open_form: bool = False
+    form: Form | None = None
     files: list[FileAttachment] = field(default_factory=list)
     notify: list[Notification] = field(default_factory=list)
+    forum: ForumInfo | None = None
 
 
 def plain_text(message: Message) -> str:

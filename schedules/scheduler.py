@@ -53,6 +53,7 @@ from sqlalchemy import select
 from bot.core import Core
 from bot.domain import ForumInfo
 from bot.services import claims, cycles, forums, retention
+from bot.services.inbox import payloads as inbox_payloads
 from bot.services.publishing import Result
 from bot.storage.models import Cycle
 from bot.timing import utcnow
@@ -174,7 +175,7 @@ class SchedulerService:
         with self.core.db.transaction() as session:
             for forum in forums.all_forums(session):
                 removed += retention.purge_forum(session, forum, now)
-            removed += retention.purge_inbox(session, now)
+            removed += inbox_payloads.purge(session, now)
             removed += retention.purge_deliveries(session, now)
         return removed
 

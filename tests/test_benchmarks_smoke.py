@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every benchmark row at its smallest size: about a minute
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

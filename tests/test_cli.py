@@ -11,6 +11,8 @@ import pytest
 
 from bot.cycle_file import default_cycle_path
 
+pytestmark = pytest.mark.slow  # each test runs the command line as a process of its own
+
 BAD_CYCLE = """\
 version: 1
 name: Trasig

@@ -198,6 +198,7 @@ def _documents(draw: st.DrawFn) -> CycleDocument:
     return CycleDocument(name=name, themes=themes)
 
 
+@pytest.mark.slow  # 150 generated cycles in each format
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=_documents())
@@ -680,6 +681,7 @@ def test_yaml_like_garbage_gives_a_cycle_file_error(text: str) -> None:
     _never_crashes(text)
 
 
+@pytest.mark.slow  # generated files by the hundred
 @settings(max_examples=50, deadline=None)
 @given(doc=_documents(), data=st.data())
 def test_mangled_valid_files_never_crash(doc: CycleDocument, data: st.DataObject) -> None:
@@ -750,7 +752,8 @@ def _po_messages(lang: Language) -> dict[str, str]:
 
 
 def test_every_problem_key_has_both_translations_with_the_same_placeholders() -> None:
-    source = Path(cycle_file.__file__).read_text(encoding="utf-8")
+    package = Path(cycle_file.__file__).parent
+    source = "".join(path.read_text(encoding="utf-8") for path in package.glob("*.py"))
     used = set(re.findall(r'"(cycle\.error\.[a-z_]+)"', source))
     assert used == set(cycle_file.MESSAGE_KEYS)
     sv, en = _po_messages("sv"), _po_messages("en")

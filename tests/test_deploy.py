@@ -381,6 +381,7 @@ skip_without_sh = pytest.mark.skipif(SH is None, reason="no sh")
 
 
 @skip_without_sh
+@pytest.mark.slow  # runs the entrypoint script and the bot's CLI as processes
 def test_entrypoint_upgrades_then_runs_the_command(dev_bin: Path, tmp_path: Path) -> None:
     db_file = tmp_path / "data" / "bot.db"
     db_file.parent.mkdir()
@@ -396,6 +397,7 @@ def test_entrypoint_upgrades_then_runs_the_command(dev_bin: Path, tmp_path: Path
 
 
 @skip_without_sh
+@pytest.mark.slow  # runs the entrypoint script and the bot's CLI as processes
 def test_entrypoint_passes_the_exit_code_through(dev_bin: Path, tmp_path: Path) -> None:
     result = run_entrypoint(
         dev_bin,
@@ -410,6 +412,7 @@ def test_entrypoint_passes_the_exit_code_through(dev_bin: Path, tmp_path: Path) 
 
 
 @skip_without_sh
+@pytest.mark.slow  # runs the entrypoint script and the bot's CLI as processes
 def test_entrypoint_waits_for_postgres_a_bounded_time(dev_bin: Path, tmp_path: Path) -> None:
     # Port 1 on loopback refuses at once: the database "never comes up".
     url = "postgresql+psycopg://ledarforum:s3cret-pw@127.0.0.1:1/ledarforum"

@@ -15,11 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ConfigError, settings_from
-from bot.services.inbox import Presence
+from bot.domain import Platform
+from bot.services.inbox import Busy, Inbox, Item, Presence
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent, Worker
-from handlers.slack.inbox import Inbox, Pending
-from handlers.teams.inbox import TeamsInbox
 from tests.support import FakeClock
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -34,8 +33,17 @@ class Process:
         self.presence = Presence(
             db, renew_every=timedelta(seconds=2), stale_after=STALE, clock=self.clock
         )
-        self.slack = Inbox(db, self.clock, presence=self.presence)
-        self.teams = TeamsInbox(db, self.clock, self.presence)
+        self.inbox = Inbox(db, self.presence, clock=self.clock)
+
+    def claim(self, limit: int) -> list[Item]:
+        """Slack rows, the way a Slack worker claims them."""
+        return self.inbox.claim(Platform.SLACK, limit)
+
+    def begin(self) -> Item | None:
+        """The one Teams activity of these tests, recorded and claimed within its request."""
+        return self.inbox.record_and_claim(
+            Platform.TEAMS, "tenant", "message:1", "message", {"type": "message"}
+        )
 
 
 @pytest.fixture
@@ -60,36 +68,36 @@ def _rows(db: Database) -> list[tuple[str, int, str | None]]:
 
 def _fill(inbox: Inbox, count: int) -> None:
     for number in range(count):
-        assert inbox.record("T1", f"Ev{number}", "event", {"n": number})
+        assert inbox.record(Platform.SLACK, "T1", f"Ev{number}", "command", {"text": "x"})
 
 
 def test_a_live_workers_claim_is_never_taken_and_a_stopped_ones_is_taken_at_once(
     db: Database, two: tuple[Process, Process]
 ) -> None:
     a, b = two
-    _fill(a.slack, 3)
-    held = a.slack.claim(3)
+    _fill(a.inbox, 3)
+    held = a.claim(3)
     assert len(held) == 3
     # Four minutes of work on the batch (under the 5-minute lease), renewing all the while.
     for _ in range(12):
         _advance(timedelta(seconds=20), a, b)
         a.presence.renew()
-        assert b.slack.claim(3) == []
+        assert b.claim(3) == []
 
     # Killed: it renews no more. After the threshold, not the lease, the rows are taken over.
     _advance(STALE + timedelta(seconds=1), b)
-    taken = b.slack.claim(3)
+    taken = b.claim(3)
     assert [item.id for item in taken] == [item.id for item in held]
     assert all(item.attempts == 2 for item in taken)
     assert _rows(db) == [("processing", 2, b.presence.id)] * 3
 
     # A stale owner that wakes up cannot settle (or hand back) what is no longer its own.
-    a.slack.finish(held[0])
-    a.slack.fail(held[1], "late")
-    a.slack.release(held[2:])
+    a.inbox.settle(held[0])
+    a.inbox.settle(held[1], "late")
+    a.inbox.release(held[2:])
     assert _rows(db) == [("processing", 2, b.presence.id)] * 3
     for item in taken:
-        b.slack.finish(item)
+        b.inbox.settle(item)
     assert _rows(db) == [("done", 2, b.presence.id)] * 3
 
 
@@ -97,28 +105,29 @@ def test_the_claims_of_a_cleanly_stopped_worker_are_free_at_once(
     db: Database, two: tuple[Process, Process]
 ) -> None:
     a, b = two
-    _fill(a.slack, 2)
-    held = a.slack.claim(2)
+    _fill(a.inbox, 2)
+    held = a.claim(2)
     a.presence.stop()  # its worker row is gone: nothing to wait for
-    assert [item.id for item in b.slack.claim(2)] == [item.id for item in held]
+    assert [item.id for item in b.claim(2)] == [item.id for item in held]
 
 
 def test_a_teams_activity_of_a_killed_process_is_worked_on_at_its_next_delivery(
     db: Database, two: tuple[Process, Process]
 ) -> None:
     a, b = two
-    first = a.teams.begin("tenant", "message:1", "message", {"type": "message"})
-    assert first is not None and first.attempt == 1
+    first = a.begin()
+    assert first is not None and first.attempts == 1
     _advance(timedelta(seconds=60), a, b)
     a.presence.renew()
-    assert b.teams.begin("tenant", "message:1", "message", {"type": "message"}) is None
+    with pytest.raises(Busy):  # a lives: the delivery is to come again, not taken for done
+        b.begin()
 
     _advance(STALE + timedelta(seconds=1), b)  # a is gone; the 2-minute lease has not run out
-    again = b.teams.begin("tenant", "message:1", "message", {"type": "message"})
-    assert again is not None and again.attempt == 2
-    a.teams.finish(first)
+    again = b.begin()
+    assert again is not None and again.attempts == 2
+    a.inbox.settle(first)
     assert _rows(db) == [("processing", 2, b.presence.id)]
-    b.teams.finish(again)
+    b.inbox.settle(again)
     assert _rows(db) == [("done", 2, b.presence.id)]
 
 
@@ -127,20 +136,20 @@ def test_workers_of_two_processes_racing_to_take_over_take_every_row_exactly_onc
 ) -> None:
     a, b = two
     dead = Process(db)
-    _fill(dead.slack, 30)
-    assert len(dead.slack.claim(30)) == 30
+    _fill(dead.inbox, 30)
+    assert len(dead.claim(30)) == 30
     _advance(STALE + timedelta(seconds=1), a, b)  # dead renews no more
-    claimed: list[Pending] = []
+    claimed: list[Item] = []
     lock = threading.Lock()
 
     def work(inbox: Inbox) -> None:
-        while items := inbox.claim(3):
+        while items := inbox.claim(Platform.SLACK, 3):
             with lock:
                 claimed.extend(items)
             for item in items:
-                inbox.finish(item)
+                inbox.settle(item)
 
-    threads = [threading.Thread(target=work, args=(p.slack,)) for p in (a, b, a, b)]
+    threads = [threading.Thread(target=work, args=(p.inbox,)) for p in (a, b, a, b)]
     for thread in threads:
         thread.start()
     for thread in threads:

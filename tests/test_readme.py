@@ -1,9 +1,11 @@
-"""The README's commands run as written, so README and code cannot drift apart.
+"""The documentation's commands run as written, so the documentation and code cannot drift apart.
 
-Every ``ledarforum …`` command line in a code block of README.md runs in a real process against a
-temporary SQLite database, in the README's order, as a reader following it would (with ``--help``
-where it would post to a chat platform or serve until stopped); each must exit 0. Every command of
-the "Command line" table must exist with the options it lists.
+Every ``ledarforum …`` command line in a code block of README.md or of a page in docs/ runs in a
+real process against a temporary SQLite database, README first and then the pages in name order,
+as a reader following them would (with ``--help`` where it would post to a chat platform or serve
+until stopped); each must exit 0. Every command of a "Command line" table must exist with the
+options it lists, every relative link must lead to a file and heading that exist, and every path
+the README names must be there.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.cycle_file import default_cycle_path
+from bot.cycle_file import dump_cycle_csv, dump_cycle_json, dump_cycle_yaml, load_default_cycle
 from tests.test_cli import ledarforum
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 # The channel of the README's example .env (LEDARFORUM_CHANNELS), which its examples use.
 CHANNEL = "C0123456789"
 TEAMS_ENV = {"TEAMS_CLIENT_ID": "00000000-0000-4000-8000-000000000001", "TEAMS_CLIENT_SECRET": "s"}
@@ -35,16 +38,33 @@ _PRINTF = re.compile(r"printf '([^']*)' \| \./scripts/run\b")
 _WRITES = re.compile(r"#\s*writes (\S+)")
 # Commands that would post to a chat platform or serve until stopped: shown with --help.
 _POSTING = {"run", "post-theme", "digest"}
+# A cycle file a command reads, written in its form when a previous step shown would have made it.
+_CYCLE_FORMS = {
+    ".yaml": dump_cycle_yaml,
+    ".yml": dump_cycle_yaml,
+    ".csv": dump_cycle_csv,
+    ".json": dump_cycle_json,
+}
 
 
 @dataclass(frozen=True)
 class Shown:
-    """A command line as the README shows it."""
+    """A command line as a document shows it."""
 
     line: int
     argv: tuple[str, ...]
     stdin: str = ""
     writes: str | None = None
+    source: str = "README.md"
+
+
+def documents() -> list[Path]:
+    """README.md, then every page of docs/ in name order."""
+    return [README, *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _new(shown: Shown, found: list[Shown]) -> bool:
+    return all(shown.argv != seen.argv or shown.stdin != seen.stdin for seen in found)
 
 
 def code_lines(text: str) -> list[tuple[int, str]]:
@@ -68,8 +88,8 @@ def code_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def shown_commands(text: str) -> list[Shown]:
-    """Every ``ledarforum`` command line of the README's code blocks, once each, in order."""
+def shown_commands(text: str, source: str = "README.md") -> list[Shown]:
+    """Every ``ledarforum`` command line of a document's code blocks, once each, in order."""
     found: list[Shown] = []
     for number, line in code_lines(text):
         piped = _PRINTF.search(line)
@@ -84,9 +104,22 @@ def shown_commands(text: str) -> list[Shown]:
                 argv = argv or ("run",)  # scripts/run runs ``ledarforum ${@:-run}``
             if not argv or not re.fullmatch(r"[a-z][a-z-]*", argv[0]):
                 continue  # ``-U ledarforum -Fc``, ``--name ledarforum``: not our command line
-            shown = Shown(number, argv, stdin, writes.group(1) if writes else None)
-            if all(shown.argv != seen.argv or shown.stdin != seen.stdin for seen in found):
+            shown = Shown(number, argv, stdin, writes.group(1) if writes else None, source)
+            if _new(shown, found):
                 found.append(shown)
+    return found
+
+
+def documented_commands() -> list[Shown]:
+    """Every ``ledarforum`` command line of README.md and docs/*.md, once each, in order."""
+    found: list[Shown] = []
+    for path in documents():
+        source = path.relative_to(ROOT).as_posix()
+        found += [
+            shown
+            for shown in shown_commands(path.read_text(encoding="utf-8"), source)
+            if _new(shown, found)
+        ]
     return found
 
 
@@ -96,23 +129,27 @@ def runnable(shown: Shown, cwd: Path) -> list[str]:
     if argv[0] in _POSTING and "--preview" not in argv:
         return [*argv, "--help"]
     for index, arg in enumerate(argv):
-        if arg.endswith((".yaml", ".yml")) and not (cwd / arg).exists():
-            made = cwd / Path(arg).name  # the file the README's previous step would have made
-            made.write_text(default_cycle_path().read_text(encoding="utf-8"), encoding="utf-8")
+        dump = _CYCLE_FORMS.get(Path(arg).suffix)
+        if dump is not None and not (cwd / arg).exists():
+            made = cwd / Path(arg).name  # the file a previous step shown would have made
+            made.write_text(dump(load_default_cycle()), encoding="utf-8")
             argv[index] = str(made)
     return argv
 
 
-def test_the_extractor_finds_the_readmes_command_lines() -> None:
-    commands = {" ".join(shown.argv) for shown in shown_commands(README.read_text("utf-8"))}
+def test_the_extractor_finds_the_documented_command_lines() -> None:
+    shown = documented_commands()
+    commands = {" ".join(command.argv) for command in shown}
     assert {"run", "console", "db upgrade", "schedule export", "digest --preview"} <= commands
     assert "teams package" in commands
     assert not any(command.startswith(("python", "-", "LOGIN")) for command in commands)
+    # The pages that show command lines are read, not only the README.
+    assert {"README.md", "docs/deploy.md", "docs/teams.md"} <= {c.source for c in shown}
 
 
 @pytest.mark.slow
-def test_every_command_line_in_the_readme_runs(tmp_path: Path) -> None:
-    shown = shown_commands(README.read_text(encoding="utf-8"))
+def test_every_command_line_in_the_documentation_runs(tmp_path: Path) -> None:
+    shown = documented_commands()
     failures = []
     for command in shown:
         env = {"LEDARFORUM_CHANNELS": CHANNEL}
@@ -122,7 +159,7 @@ def test_every_command_line_in_the_readme_runs(tmp_path: Path) -> None:
         result = ledarforum(*argv, cwd=tmp_path, stdin=command.stdin, env=env)
         if result.returncode != 0:
             failures.append(
-                f"README.md:{command.line}: ledarforum {' '.join(argv)}: "
+                f"{command.source}:{command.line}: ledarforum {' '.join(argv)}: "
                 f"exit {result.returncode}: {result.stderr.strip()[-300:]}"
             )
             continue
@@ -131,12 +168,14 @@ def test_every_command_line_in_the_readme_runs(tmp_path: Path) -> None:
             written.append(argv[argv.index("--output") + 1])
         for name in written:
             if not (tmp_path / name).is_file():
-                failures.append(f"README.md:{command.line}: {name} was not written")
+                failures.append(f"{command.source}:{command.line}: {name} was not written")
     assert not failures, "\n".join(failures)
 
 
 def table_commands(text: str) -> list[tuple[list[str], list[str]]]:
-    """The "Command line" table's commands: their words and the options they list."""
+    """A "Command line" table's commands: their words and the options they list (none: [])."""
+    if "## Command line" not in text:
+        return []
     section = text.split("## Command line", 1)[1].split("\n## ", 1)[0]
     rows = []
     for cell in re.findall(r"^\| `ledarforum ([^`]*)` \|", section, flags=re.MULTILINE):
@@ -149,11 +188,11 @@ def table_commands(text: str) -> list[tuple[list[str], list[str]]]:
     return rows
 
 
-def test_every_command_of_the_readme_table_exists_with_its_options(
+def test_every_command_of_the_command_line_tables_exists_with_its_options(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    rows = table_commands(README.read_text(encoding="utf-8"))
-    assert len(rows) >= 10
+    assert len(table_commands(README.read_text(encoding="utf-8"))) >= 10
+    rows = [row for path in documents() for row in table_commands(path.read_text("utf-8"))]
     for words, options in rows:
         with pytest.raises(SystemExit) as done:
             build_parser().parse_args([*words, "--help"])
@@ -161,3 +200,50 @@ def test_every_command_of_the_readme_table_exists_with_its_options(
         shown = capsys.readouterr().out
         for option in options:
             assert option in shown, (words, option)
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def headings(text: str) -> set[str]:
+    """The anchors of a page's headings (outside code blocks), made as GitHub makes them."""
+    found = set()
+    inside = False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            inside = not inside
+        elif not inside and re.match(r"#{1,6} ", line):
+            heading = line.lstrip("#").strip().lower()
+            found.add(re.sub(r"[^\w\- ]", "", heading).replace(" ", "-"))
+    return found
+
+
+def test_the_readme_links_every_page_of_docs_and_every_link_resolves() -> None:
+    linked = set(_LINK.findall(README.read_text(encoding="utf-8")))
+    pages = [path.relative_to(ROOT).as_posix() for path in documents()[1:]]
+    assert [page for page in pages if page not in linked] == []
+    broken = []
+    for path in [*documents(), ROOT / "CONTRIBUTING.md"]:
+        for target in _LINK.findall(path.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            name, _, anchor = target.partition("#")
+            page = (path.parent / name).resolve() if name else path
+            if not page.exists():
+                broken.append(f"{path.name}: {target}: no such file")
+            elif anchor and anchor not in headings(page.read_text(encoding="utf-8")):
+                broken.append(f"{path.name}: {target}: no such heading")
+    assert broken == []
+
+
+def test_every_path_the_readme_names_exists() -> None:
+    """The map of the code ("Where things live") names files and folders that are there."""
+    named = re.findall(
+        r"`((?:bot|handlers|schedules|benchmarks|tests|scripts|docs)/[^`\s]*)`",
+        README.read_text("utf-8"),
+    )
+    assert len(named) >= 20
+    missing = [
+        path for path in named if "<" not in path and "{" not in path and not (ROOT / path).exists()
+    ]
+    assert missing == []

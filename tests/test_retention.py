@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.core import Core
 from bot.services import forums, retention
+from bot.services.inbox import payloads
 from bot.storage.models import Contribution, DigestDelivery, InboundEvent
 from tests.test_services import make_forum, share
 
@@ -51,7 +52,7 @@ def test_inbound_payloads_of_any_status_are_not_kept_past_the_window(core: Core)
                 )
             )
     with core.db.transaction() as session:
-        assert retention.purge_inbox(session, NOW) == 4
+        assert payloads.purge(session, NOW) == 4
         left = sorted(session.scalars(select(InboundEvent.event_id)))
     assert left == ["b", "f"]
 

@@ -14,8 +14,8 @@ from bot.services.sql import insert_ignore
 from bot.storage.models import Forum
 from bot.timing import Moments, parse_clock
 
-EDITABLE = (
-    "name",
+# The settings organisers change (admin settings, ``ledarforum forum set``), in form order.
+SETTINGS: tuple[str, ...] = (
     "language",
     "timezone",
     "country",
@@ -29,9 +29,8 @@ EDITABLE = (
     "reminder_after_days",
     "preview_days",
     "retention_years",
-    "conversation_ref",
-    "active",
 )
+EDITABLE = ("name", *SETTINGS, "conversation_ref", "active")
 
 
 # The workspace of a forum configured by channel id before any event told its team.

@@ -3,14 +3,13 @@
 :func:`forget` erases a person's text and ids from every table that can hold them, the stored
 inbound payloads (of any status) and the audit log's before/after values included. What stays
 after it (organiser roles and the audit entries of admin actions, for accountability) is listed
-in the README's privacy section.
+in docs/privacy.md.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,22 +20,18 @@ from sqlalchemy.orm import Session
 from bot.domain import Language
 from bot.i18n import date_time, month_year, t
 from bot.services import audit
+from bot.services.inbox import payloads as inbox_payloads
 from bot.storage.models import (
     AuditEntry,
     Contribution,
     DigestDelivery,
     Forum,
-    InboundEvent,
     Organiser,
     Subscription,
     UserPreference,
 )
 from bot.timing import Period
 
-# Keys under which platform payloads name the person who acted or wrote: Slack events
-# (``user``, ``item_user``), commands (``user_id``), interactions (``user: {id}``), Teams
-# (``from``, ``aadObjectId``). A payload naming the person there is theirs and is deleted whole.
-_IDENTITY_KEYS = frozenset({"user", "user_id", "item_user", "from", "aadObjectId", "author_id"})
 # Shorter texts are only erased where a value is exactly the text: "ok" must not be cut out of
 # everyone else's words.
 _MIN_QUOTED = 12
@@ -294,41 +289,13 @@ def forget(session: Session, platform: str, workspace_id: str, user_id: str) -> 
             DigestDelivery.user_id == user_id, DigestDelivery.forum_id.in_(forum_ids)
         )
     )
-    removed["inbound_events"] = _forget_inbound(session, platform, workspace_id, user_id, texts)
+    removed["inbound_events"] = inbox_payloads.forget(
+        session, platform, workspace_id, user_id, lambda payload: _erase(payload, user_id, texts)
+    )
     _redact_audit(session, user_id, texts)
     # The audit log keeps only that an erasure happened and how much, never who.
     audit.record(session, actor="privacy", action="user.forget", target="-", after=removed)
     return removed
-
-
-def _forget_inbound(
-    session: Session, platform: str, workspace_id: str, user_id: str, texts: set[str]
-) -> int:
-    """Delete the person's stored payloads (any status); erase them from anyone else's.
-
-    A pending row of theirs is deleted too: processed later, it would store their text again.
-    """
-    rows = session.execute(
-        select(InboundEvent.id, InboundEvent.payload).where(
-            InboundEvent.platform == platform, InboundEvent.workspace_id == workspace_id
-        )
-    ).yield_per(_BATCH)
-    doomed: list[int] = []
-    edited: dict[int, Any] = {}
-    for row_id, payload in rows:
-        if _names(payload, user_id):
-            doomed.append(row_id)
-            continue
-        cleaned = _erase(payload, user_id, texts)
-        if cleaned != payload:
-            edited[row_id] = cleaned
-    for chunk in _chunks(doomed):
-        session.execute(delete(InboundEvent).where(InboundEvent.id.in_(chunk)))
-    for row_id, cleaned in edited.items():
-        session.execute(
-            update(InboundEvent).where(InboundEvent.id == row_id).values(payload=cleaned)
-        )
-    return len(doomed) + len(edited)
 
 
 def _redact_audit(session: Session, user_id: str, texts: set[str]) -> None:
@@ -345,24 +312,6 @@ def _redact_audit(session: Session, user_id: str, texts: set[str]) -> None:
         session.execute(
             update(AuditEntry).where(AuditEntry.id == row_id).values(before=before, after=after)
         )
-
-
-def _names(value: Any, user_id: str) -> bool:
-    """True when a payload names *user_id* as the one who acted or wrote."""
-    if isinstance(value, dict):
-        mention = value.get("type") == "user"  # a rich-text @mention names, it does not act
-        for key, item in value.items():
-            if key in _IDENTITY_KEYS and not mention:
-                if item == user_id:
-                    return True
-                if isinstance(item, dict) and user_id in (item.get("id"), item.get("aadObjectId")):
-                    return True
-            if _names(item, user_id):
-                return True
-        return False
-    if isinstance(value, list):
-        return any(_names(item, user_id) for item in value)
-    return False
 
 
 def _erase(value: Any, user_id: str, texts: set[str]) -> Any:
@@ -382,11 +331,6 @@ def _erase(value: Any, user_id: str, texts: set[str]) -> Any:
         return value
     # Whole ids only: erasing "U1" must leave "U12" alone.
     return re.sub(rf"(?<![A-Za-z0-9]){re.escape(user_id)}(?![A-Za-z0-9])", ERASED, value)
-
-
-def _chunks(ids: list[int], size: int = _BATCH) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
 
 
 def _count(result: Any) -> int:

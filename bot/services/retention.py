@@ -1,8 +1,6 @@
-"""Retention: good examples older than a forum's limit, and inbound payloads, go away.
+"""Retention: good examples older than a forum's limit, and old digest DM records, go away.
 
-Run daily by the scheduler. Inbound payloads hold message text and user ids, so they are kept only
-as long as redeliveries and crash recovery need them, whatever became of them: a row still pending
-or failed after :data:`INBOX_KEEP` will not be retried any more, and its text must not stay.
+Run daily by the scheduler, beside the inbox's own (:func:`bot.services.inbox.payloads.purge`).
 """
 
 from __future__ import annotations
@@ -14,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo
 from bot.services import audit
-from bot.storage.models import Contribution, DigestDelivery, InboundEvent
+from bot.storage.models import Contribution, DigestDelivery
 
-INBOX_KEEP = timedelta(days=7)
 # A delivery record only stops a re-run of the same digest moment from sending twice; a moment
 # that old is never run again (the scheduler catches up two days at most).
 DELIVERY_KEEP = timedelta(days=90)
@@ -51,12 +48,6 @@ def purge_forum(session: Session, forum: ForumInfo, now: datetime) -> int:
             forum_id=forum.id,
         )
     return removed
-
-
-def purge_inbox(session: Session, now: datetime, keep: timedelta = INBOX_KEEP) -> int:
-    """Delete inbound events received more than *keep* ago, of any status; how many went."""
-    result = session.execute(delete(InboundEvent).where(InboundEvent.received_at < now - keep))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def purge_deliveries(session: Session, now: datetime, keep: timedelta = DELIVERY_KEEP) -> int:

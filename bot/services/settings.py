@@ -25,21 +25,7 @@ from bot.services import forums
 from bot.timing import parse_clock, supported_countries
 
 # The settings organisers change, in the order forms show them.
-KEYS: tuple[str, ...] = (
-    "language",
-    "timezone",
-    "country",
-    "theme_day",
-    "theme_time",
-    "digest_weekday",
-    "digest_time",
-    "reaction",
-    "empty_digest_note",
-    "reminder_threshold",
-    "reminder_after_days",
-    "preview_days",
-    "retention_years",
-)
+KEYS: tuple[str, ...] = forums.SETTINGS
 MAX_THEME_DAY = 20  # every month has at least 20 working days in most countries (else its last)
 MAX_THRESHOLD = 1000
 MAX_REMINDER_DAYS = 60

@@ -4,7 +4,7 @@ A plain line is a reply in the current theme's thread (a good practice); a line 
 ``/ledarforum`` is always a chat command, run exactly as a chat user would. A terminal has no
 buttons and no forms: a question (``glöm-mig``) is answered by the next line, the confirm word
 (``ja``/``yes``) saying yes and anything else no; ``dela`` without text says how to share.
-Everything goes through the same dialogue and services as Slack and Teams.
+Every line goes through the same core handler (:mod:`bot.inbound_handler`) as Slack and Teams.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.core import Core
 from bot.dialogue import CONFIRM_WORDS, FORGET_CONFIRM, Actor
-from bot.domain import ForumInfo, Platform, Source
+from bot.domain import ForumInfo, Platform
 from bot.i18n import t
+from bot.inbound import CURRENT_THEME, ButtonPressed, CommandGiven, MessageRef, Place, ThreadReplied
+from bot.inbound_handler import InboundHandler
 from bot.messages import Actions, Message, Reply
 from bot.ports import PostRef
 from bot.posts import info, theme_post
@@ -30,6 +32,7 @@ from handlers.console.render import render
 WORKSPACE = "local"
 CHANNEL = "console"
 COMMAND_PREFIXES = ("/ledarforum", "/lf")
+PLACE = Place(Platform.CONSOLE, WORKSPACE, CHANNEL)
 # Confirm buttons the console answers with the next line (see ConsoleForum._confirm).
 _CONFIRMABLE = frozenset({FORGET_CONFIRM})
 
@@ -86,6 +89,7 @@ class ConsoleForum:
         self.out = stdout
         self.user = user or getpass.getuser()
         self.actor = Actor(Platform.CONSOLE, WORKSPACE, self.user, self.user)
+        self.handler = InboundHandler(core.dialogue)
 
     def _show(self, reply: Reply) -> None:
         for message in [*reply.public, *reply.private]:
@@ -108,11 +112,6 @@ class ConsoleForum:
                         if button.action in _CONFIRMABLE:
                             return button.action
         return None
-
-    def _confirm(self, action: str, forum: ForumInfo) -> Reply:
-        """What pressing the confirm button *action* does (one of :data:`_CONFIRMABLE`)."""
-        lang = self.core.dialogue.language_for(self.actor, forum)
-        return self.core.dialogue.forget_me(self.actor, lang, confirmed=True)
 
     def run(self) -> int:
         """Show the theme, then answer each line until end of input."""
@@ -144,10 +143,9 @@ class ConsoleForum:
                 return 0
             word = text.split(maxsplit=1)[0].casefold()
             if word in COMMAND_PREFIXES:
-                reply = dialogue.handle_text(
-                    self.actor, CHANNEL, text, message_id=f"console:{uuid.uuid4().hex}"
-                )
-                if reply.open_form:  # a terminal has no form: say how to share instead
+                command = CommandGiven(self.actor, PLACE, text, f"console:{uuid.uuid4().hex}")
+                reply = self.handler.handle(command)
+                if reply.form is not None:  # a terminal has no form: say how to share instead
                     lang = dialogue.language_for(self.actor, forum)
                     reply = Reply([info(lang, "console.form")])
                 self._show(reply)
@@ -155,21 +153,12 @@ class ConsoleForum:
                 continue
             if question is not None:  # the line answers the question, it is not a good example
                 asked, question = question, None
-                if text.strip().casefold() in CONFIRM_WORDS:
-                    self._show(self._confirm(asked, forum))
+                if text.strip().casefold() in CONFIRM_WORDS:  # as if the button was pressed
+                    self._show(self.handler.handle(ButtonPressed(self.actor, PLACE, asked)))
                 else:
                     lang = dialogue.language_for(self.actor, forum)
                     self._show(Reply([info(lang, "console.cancelled")]))
                 continue
-            with self.core.db.transaction() as session:
-                current = cycles.current(session, forum, dialogue.clock())
-            reply = dialogue.share(
-                self.actor,
-                forum,
-                text,
-                Source.CONSOLE,
-                message_id=f"console:{uuid.uuid4().hex}",
-                created_at=dialogue.clock(),
-                period=current.period,
-            )
-            self._show(reply)
+            # A plain line answers the theme on screen: a reply in the current theme's thread.
+            message = MessageRef(f"console:{uuid.uuid4().hex}", CURRENT_THEME)
+            self._show(self.handler.handle(ThreadReplied(self.actor, PLACE, message, text)))

@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.core import Core
 from bot.metrics import Metrics
-from bot.services.inbox import Presence
-from handlers.slack.inbox import Inbox, InboxWorker, Traffic
+from bot.services.inbox import Inbox, Presence
+from handlers.slack.inbox import InboxWorker, Traffic
 from handlers.slack.listeners import Deps, register
 from handlers.slack.poster import SlackClients, SlackPoster, web_client
 from handlers.slack.process import Processor
@@ -82,7 +82,7 @@ class SlackAdapter:
         # The process's presence when the composition root shares one; else one of our own.
         self._own_presence = presence is None
         self.presence = presence or Presence.configured(core.db, core.settings)
-        self.inbox = Inbox(core.db, metrics=core.metrics, presence=self.presence)
+        self.inbox = Inbox.configured(core.db, core.settings, self.presence, metrics=core.metrics)
         processor = Processor(
             core, poster.clients, poster, single_workspace=not core.settings.slack_oauth
         )

@@ -15,9 +15,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.forum_admin import SettingsForm
+from bot.inbound import Form, ShareForm, ThemeForm
 from bot.messages import Message, Reply
+from bot.posts import error
 from handlers.slack import render
 from handlers.slack.poster import SlackPoster, retry_handlers
+from handlers.slack.views import settings_modal, share_modal, theme_modal
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,29 @@ class Recipient:
     response_url: str = ""
     thread_ts: str | None = None
     replace: bool = False  # replace the message a button was clicked in (response_url only)
+    trigger: str = ""  # a slash command's trigger id: a form may open with it
+
+
+def open_form(client: WebClient, form: Form, trigger: str, channel_id: str = "") -> bool:
+    """Open *form* as a modal with a *trigger* id; False when Slack would not.
+
+    A refused theme form comes back in the modal itself (errors before the ack) and the month
+    picker is the Home tab's calendar: neither opens here.
+    """
+    if isinstance(form, ShareForm):
+        view = share_modal(form.lang, channel_id)
+    elif isinstance(form, SettingsForm):
+        view = settings_modal(form)
+    elif isinstance(form, ThemeForm) and form.typed is None:
+        view = theme_modal(form.lang, form.editor)
+    else:
+        return False
+    try:
+        client.views_open(trigger_id=trigger, view=view)
+    except SlackApiError as exc:
+        log.info("form not opened (%s)", exc.response.get("error"))
+        return False
+    return True
 
 
 class Responder:
@@ -42,6 +69,8 @@ class Responder:
 
     def deliver(self, reply: Reply, to: Recipient) -> None:
         """Send every part of *reply* to *to*."""
+        if reply.form is not None:
+            self.open_form(reply.form, to)
         for message in reply.public:
             if to.channel_id:
                 self.poster.post_in(self.client, to.channel_id, message)
@@ -60,6 +89,12 @@ class Responder:
                 content=attachment.content,
                 title=attachment.title,
             )
+
+    def open_form(self, form: Form, to: Recipient) -> None:
+        """Open *form* with the trigger; a share form that cannot open says how to share."""
+        opened = bool(to.trigger) and open_form(self.client, form, to.trigger, to.channel_id)
+        if not opened and isinstance(form, ShareForm):
+            self.private(error(form.lang, "share.error.empty"), to)
 
     def private(self, message: Message, to: Recipient) -> None:
         """One private message, by the first way that works."""

@@ -1,9 +1,9 @@
 """The slow half of every Slack request: what an inbox worker does with a recorded item.
 
-Each handler turns a stored Slack payload into a call on the core's :class:`bot.dialogue.Dialogue`
-(or a service), and hands the neutral reply to :class:`handlers.slack.delivery.Responder`. All of
-it may run twice for one item (a crash between the work and marking it done): contributions are
-unique on their source message, edits and deletions are idempotent.
+Each kind of stored Slack payload becomes a neutral :mod:`bot.inbound` event for the core's
+:class:`bot.inbound_handler.InboundHandler`, whose reply goes to
+:class:`handlers.slack.delivery.Responder`. What only Slack has stays here: the App Home, message
+links, names and locales from ``users.info``, and fetching a message someone reacted to.
 """
 
 from __future__ import annotations
@@ -13,41 +13,25 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.commands import parse
+from bot import inbound
 from bot.core import Core
-from bot.dialogue import FORGET_CONFIRM, Actor
-from bot.domain import ForumInfo, Platform, Source
-from bot.forum_admin import submit_form
-from bot.messages import Reply
-from bot.posts import SHARE_UNDO, error
-from bot.services import contributions, cycles, forums, subscriptions
-from bot.services.contributions import clean_text
-from bot.services.publishing import period_of_post
-from bot.timing import Period
+from bot.dialogue import Actor
+from bot.domain import Platform, Source
+from bot.inbound_handler import InboundHandler
+from bot.places import adopt_all
 from handlers.slack import home
 from handlers.slack.delivery import Recipient, Responder
-from handlers.slack.forums import adopt_all, resolve
 from handlers.slack.inbox import Pending
 from handlers.slack.poster import SlackClients, SlackPoster, ask_permalink
 from handlers.slack.render import unescape
-from handlers.slack.views import (
-    HOME_SUBSCRIBE,
-    HOME_UNSUBSCRIBE,
-    SETTINGS_FORM,
-    SHARE_FORM,
-    THEME_FORM,
-    read_settings,
-    read_share,
-    read_theme,
-    share_modal,
-)
+from handlers.slack.views import json_object, read_settings, read_share, theme_values
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +42,11 @@ Payload = dict[str, Any]
 def message_time(ts: str) -> datetime:
     """The moment of a Slack message id (``"1732351200.000100"``)."""
     return datetime.fromtimestamp(float(ts), UTC)
+
+
+def place_in(team: str, channel: str, *, direct: bool = False) -> inbound.Place:
+    """A Slack channel (or the bot's messages tab, *direct*) as the core knows places."""
+    return inbound.Place(Platform.SLACK, team, channel, direct=direct)
 
 
 _CHANNEL_ID = re.compile(r"[A-Z0-9]{2,30}")
@@ -154,7 +143,7 @@ class People:
 
 
 class Processor:
-    """Handles one inbox item by its kind."""
+    """Handles one inbox item by its kind: the payload as a neutral event, the answer delivered."""
 
     def __init__(
         self,
@@ -166,12 +155,13 @@ class Processor:
     ) -> None:
         self.core = core
         self.dialogue = core.dialogue
+        self.handler = InboundHandler(core.dialogue)
         self.clients = clients
         self.poster = poster
         self.single_workspace = single_workspace
         self.links = Permalinks()
         # Forums are seeded without a team only at start; adopting them once per team suffices
-        # (resolve() still adopts a straggler channel by channel).
+        # (the handler still adopts a straggler channel by channel).
         self._adopted: set[str] = set()
         self.people = People()
         self._kinds: dict[str, Callable[[str, Payload], None]] = {
@@ -185,7 +175,7 @@ class Processor:
     def __call__(self, item: Pending) -> None:
         """Do the work of *item* (raises to have it retried later)."""
         if self.single_workspace and item.workspace_id not in self._adopted:
-            adopt_all(self.core.db, item.workspace_id)
+            adopt_all(self.core.db, Platform.SLACK, item.workspace_id)
             self._adopted.add(item.workspace_id)
         self._kinds[item.kind](item.workspace_id, item.payload)
 
@@ -195,19 +185,16 @@ class Processor:
         found = self.people.profile(client, user_id)
         return Actor(Platform.SLACK, team, user_id, found.name, found.locale)
 
-    def _respond(self, client: WebClient, reply: Reply, to: Recipient) -> None:
-        Responder(client, self.poster).deliver(reply, to)
+    def _answer(self, client: WebClient, event: inbound.InboundEvent, to: Recipient) -> None:
+        """Let the core handle *event*, and deliver its answer to *to*."""
+        Responder(client, self.poster).deliver(self.handler.handle(event), to)
 
-    def _period(self, forum: ForumInfo, thread_ts: str | None, ts: str) -> Period | None:
-        if not thread_ts or thread_ts == ts:
-            return None
-        with self.core.db.transaction() as session:
-            return period_of_post(session, forum.id, thread_ts)
-
-    def _permalink(
-        self, client: WebClient, team: str, channel: str, ts: str, thread_ts: object = None
-    ) -> str | None:
-        return self.links.link(client, team, channel, ts, thread_ts)
+    def _message_ref(
+        self, client: WebClient, team: str, channel: str, ts: str, thread_ts: object
+    ) -> inbound.MessageRef:
+        thread = thread_ts if isinstance(thread_ts, str) else None
+        link = self.links.link(client, team, channel, ts, thread) if ts else None
+        return inbound.MessageRef(ts, thread, message_time(ts) if ts else None, link)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -222,73 +209,51 @@ class Processor:
             home.publish(self.clients.for_team(team), self.dialogue, team, str(event["user"]))
 
     def _message(self, team: str, event: Payload) -> None:
-        if event.get("channel_type") == "im":
-            self._direct(team, event)
-            return
         channel = str(event.get("channel") or "")
-        subtype = event.get("subtype")
-        forum = resolve(self.core.db, team, channel)
-        if forum is None:
+        place = place_in(team, channel, direct=event.get("channel_type") == "im")
+        client = self.clients.for_team(team)
+        text = unescape(str(event.get("text") or ""))
+        if place.direct:  # a command written in the bot's messages tab: answered there
+            actor = self._actor(client, team, str(event["user"]))
+            command = inbound.CommandGiven(actor, place, text, f"dm:{event.get('ts')}")
+            self._answer(client, command, Recipient(actor.user_id, channel))
             return
+        subtype = event.get("subtype")
         if subtype == "message_changed":
             changed = event.get("message") or {}
             if changed.get("bot_id") or not changed.get("ts"):
                 return
-            with self.core.db.transaction() as session:
-                contributions.edit(
-                    session,
-                    forum.id,
-                    str(changed["ts"]),
-                    unescape(str(changed.get("text") or "")),
-                    self.dialogue.clock(),
-                )
+            edited = unescape(str(changed.get("text") or ""))
+            self.handler.handle(inbound.MessageEdited(place, str(changed["ts"]), edited))
             return
         if subtype == "message_deleted":
-            with self.core.db.transaction() as session:
-                contributions.delete_by_source(session, forum.id, str(event.get("deleted_ts")))
+            self.handler.handle(inbound.MessageDeleted(place, str(event.get("deleted_ts"))))
             return
-        ts, text = str(event["ts"]), unescape(str(event.get("text") or ""))
-        thread_ts = event.get("thread_ts")
-        period = self._period(forum, thread_ts, ts)
-        if period is None or not clean_text(text):  # not an answer under one of our theme posts
-            return
-        client = self.clients.for_team(team)
+        ts, thread_ts = str(event["ts"]), event.get("thread_ts")
+        if not isinstance(thread_ts, str) or thread_ts == ts or not event.get("user"):
+            return  # not a person's reply in a thread (the listener records no other message)
         actor = self._actor(client, team, str(event["user"]))
-        reply = self.dialogue.share(
-            actor,
-            forum,
-            text,
-            Source.THREAD_REPLY,
-            message_id=ts,
-            created_at=message_time(ts),
-            permalink=self._permalink(client, team, channel, ts, thread_ts),
-            period=period,
-            channel_id=channel,
-        )
-        self._respond(client, reply, Recipient(actor.user_id, channel, thread_ts=thread_ts))
+        message = self._message_ref(client, team, channel, ts, thread_ts)
+        reply = inbound.ThreadReplied(actor, replace(place, thread_id=thread_ts), message, text)
+        self._answer(client, reply, Recipient(actor.user_id, channel, thread_ts=thread_ts))
 
     def _reaction(self, team: str, event: Payload) -> None:
         item = event.get("item") or {}
         channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
-        if item.get("type") != "message" or not ts:
-            return
-        forum = resolve(self.core.db, team, channel)
-        reaction = str(event.get("reaction") or "").split("::")[0]  # without a skin tone
-        if forum is None or reaction != forum.reaction:
+        by = str(event.get("user") or "")
+        if item.get("type") != "message" or not ts or not by:
             return
         client = self.clients.for_team(team)
-        message = self._fetch(client, channel, ts)
-        if message is None or message.get("bot_id") or not message.get("user"):
-            return
-        self._save_message(
-            client,
-            team,
-            forum,
-            message,
-            str(event["user"]),
-            Source.REACTION,
-            Recipient(str(event["user"]), channel),
-        )
+
+        def load() -> inbound.SavedMessage | None:
+            message = self._fetch(client, channel, ts)
+            if message is None or message.get("bot_id") or not message.get("user"):
+                return None
+            return self._saved(client, team, channel, message, by)
+
+        reaction = str(event.get("reaction") or "").split("::")[0]  # without a skin tone
+        saved = inbound.MessageSaved(place_in(team, channel), Source.REACTION, load, reaction)
+        self._answer(client, saved, Recipient(by, channel))
 
     def _fetch(self, client: WebClient, channel: str, ts: str) -> Payload | None:
         """One message by its ts: from the channel's history, else from a thread."""
@@ -301,38 +266,20 @@ class Processor:
             ).get("messages")
         return next((dict(m) for m in found or [] if m.get("ts") == ts), None)
 
-    def _save_message(
-        self,
-        client: WebClient,
-        team: str,
-        forum: ForumInfo,
-        message: Payload,
-        by: str,
-        source: Source,
-        to: Recipient,
-    ) -> None:
-        """Store someone's existing message as a good practice, credited to its author."""
-        actor = self._actor(client, team, by)
-        text, ts = unescape(str(message.get("text") or "")), str(message["ts"])
+    def _saved(
+        self, client: WebClient, team: str, channel: str, message: Payload, by: str
+    ) -> inbound.SavedMessage:
+        """Someone's existing *message*, saved by *by*, as the core wants it."""
         author = str(message["user"])
-        if not clean_text(text):
-            lang = self.dialogue.language_for(actor, forum)
-            self._respond(client, Reply([error(lang, "shortcut.empty")]), to)
-            return
-        reply = self.dialogue.share(
-            actor,
-            forum,
-            text,
-            source,
-            message_id=ts,
-            created_at=message_time(ts),
-            permalink=self._permalink(client, team, forum.channel_id, ts, message.get("thread_ts")),
-            period=self._period(forum, message.get("thread_ts"), ts),
-            author_id=author,
-            author_name=self.people.name(client, author),
-            channel_id=forum.channel_id,
+        return inbound.SavedMessage(
+            self._actor(client, team, by),
+            self._message_ref(
+                client, team, channel, str(message.get("ts") or ""), message.get("thread_ts")
+            ),
+            author,
+            self.people.name(client, author),
+            unescape(str(message.get("text") or "")),
         )
-        self._respond(client, reply, to)
 
     # -- commands, shortcuts, buttons and forms --------------------------------------------------
 
@@ -340,121 +287,78 @@ class Processor:
         client = self.clients.for_team(team)
         actor = self._actor(client, team, str(body["user_id"]))
         channel = str(body.get("channel_id") or "")
-        resolve(self.core.db, team, channel)  # adopt a configured forum before the dialogue looks
-        command = parse(unescape(str(body.get("text") or "")))
-        reply = self.dialogue.handle(
-            actor, channel, command, message_id=f"command:{body.get('trigger_id')}"
-        )
-        if reply.open_form:  # normally opened before the ack; the trigger may still be valid
-            lang = self.dialogue.language_for(actor, None, command.language)
-            try:
-                client.views_open(
-                    trigger_id=body.get("trigger_id"), view=share_modal(lang, channel)
-                )
-            except SlackApiError:
-                reply.private.append(error(lang, "share.error.empty"))
-        to = Recipient(actor.user_id, channel, str(body.get("response_url") or ""))
-        self._respond(client, reply, to)
-
-    def _direct(self, team: str, event: Payload) -> None:
-        """A command written to the bot in its messages tab: answered in that direct message."""
-        client = self.clients.for_team(team)
-        actor = self._actor(client, team, str(event["user"]))
-        channel = str(event.get("channel") or "")
-        command = parse(unescape(str(event.get("text") or "")))
-        reply = self.dialogue.handle(actor, channel, command, message_id=f"dm:{event.get('ts')}")
-        if reply.open_form:  # a message brings no trigger id, so no form can open
-            lang = self.dialogue.language_for(actor, None, command.language)
-            reply.private.append(error(lang, "share.error.empty"))
-        self._respond(client, reply, Recipient(actor.user_id, channel))
+        text = unescape(str(body.get("text") or ""))
+        place = place_in(team, channel)
+        command = inbound.CommandGiven(actor, place, text, f"command:{body.get('trigger_id')}")
+        # Forms normally open before the ack; the trigger may still be valid.
+        trigger = str(body.get("trigger_id") or "")
+        to = Recipient(actor.user_id, channel, str(body.get("response_url") or ""), trigger=trigger)
+        self._answer(client, command, to)
 
     def _shortcut(self, team: str, body: Payload) -> None:
         client = self.clients.for_team(team)
         user = str((body.get("user") or {}).get("id"))
         channel = str((body.get("channel") or {}).get("id") or "")
-        to = Recipient(user, channel, str(body.get("response_url") or ""))
-        forum = resolve(self.core.db, team, channel)
         message = body.get("message") or {}
-        if forum is None:
-            actor = self._actor(client, team, user)
-            lang = self.dialogue.language_for(actor, None)
-            self._respond(client, Reply([error(lang, "shortcut.not_forum")]), to)
-            return
         if message.get("bot_id") or not message.get("user"):
             message = {**message, "text": ""}  # a bot's post is not a leader's good practice
-        self._save_message(
-            client,
-            team,
-            forum,
-            {**message, "user": message.get("user") or user},
-            user,
+        message = {**message, "user": message.get("user") or user}
+        saved = inbound.MessageSaved(
+            place_in(team, channel),
             Source.MESSAGE_SHORTCUT,
-            to,
+            lambda: self._saved(client, team, channel, message, user),
         )
+        self._answer(client, saved, Recipient(user, channel, str(body.get("response_url") or "")))
 
     def _action(self, team: str, body: Payload) -> None:
         client = self.clients.for_team(team)
         action = (body.get("actions") or [{}])[0]
-        action_id, value = str(action.get("action_id")), str(action.get("value") or "")
         actor = self._actor(client, team, str(body["user"]["id"]))
         channel = str((body.get("channel") or {}).get("id") or "")
+        pressed = inbound.ButtonPressed(
+            actor,
+            place_in(team, channel),
+            str(action.get("action_id")),
+            str(action.get("value") or ""),
+        )
         to = Recipient(actor.user_id, channel, str(body.get("response_url") or ""), replace=True)
-        if action_id == SHARE_UNDO and value.isdigit():
-            self._respond(client, self.dialogue.undo(actor, int(value)), to)
-        elif action_id == FORGET_CONFIRM:
-            lang = self.dialogue.language_for(actor, None)
-            self._respond(client, self.dialogue.forget_me(actor, lang, confirmed=True), to)
-        elif action_id in (HOME_SUBSCRIBE, HOME_UNSUBSCRIBE) and value.isdigit():
-            with self.core.db.transaction() as session:
-                if action_id == HOME_SUBSCRIBE:
-                    subscriptions.subscribe(session, int(value), actor.user_id)
-                else:
-                    subscriptions.unsubscribe(session, int(value), actor.user_id)
+        self._answer(client, pressed, to)
+        if not channel:  # a button outside any channel is in the Home tab: it shows the change
             home.publish(client, self.dialogue, team, actor.user_id)
 
     def _submission(self, team: str, body: Payload) -> None:
         client = self.clients.for_team(team)
         view = body.get("view") or {}
         actor = self._actor(client, team, str(body["user"]["id"]))
-        if view.get("callback_id") == SHARE_FORM:
-            self._share_form(client, actor, view)
-        elif view.get("callback_id") == THEME_FORM:
-            self._theme_form(client, actor, view)
-        elif view.get("callback_id") == SETTINGS_FORM:
-            form = read_settings(view)
-            reply = submit_form(self.dialogue, actor, form.forum_id, form.values)
-            self._respond(client, reply, Recipient(actor.user_id))  # a direct message: a record
-
-    def _share_form(self, client: WebClient, actor: Actor, view: Payload) -> None:
-        form = read_share(view)
-        forum = resolve(self.core.db, actor.workspace_id, form.channel_id)
-        forum = forum or self.dialogue.forum_for(actor, form.channel_id)
-        if forum is None:
-            lang = self.dialogue.language_for(actor, None)
-            self._respond(client, Reply([error(lang, "forum.none")]), Recipient(actor.user_id))
-            return
-        reply = self.dialogue.share(
-            actor,
-            forum,
-            form.text,
-            Source.FORM,
-            message_id=f"form:{view.get('id')}",
-            created_at=self.dialogue.clock(),
-            anonymous=form.anonymous,
-        )
-        self._respond(client, reply, Recipient(actor.user_id, forum.channel_id))
-
-    def _theme_form(self, client: WebClient, actor: Actor, view: Payload) -> None:
-        lang = self.dialogue.language_for(actor, None)
-        form = read_theme(view, lang)
-        with self.core.db.transaction() as session:
-            forum = forums.get(session, form.forum_id)
-            keep = cycles.for_forum(session, forum).theme_for(form.month) if forum else None
-        theme = read_theme(view, lang, keep).theme  # the links are not in the form: kept
-        edited = None
-        if forum is not None and not form.errors:
-            edited = self.dialogue.edit_theme(actor, forum, form.month, theme, shared=form.shared)
-        if edited is None:
-            log.info("theme form of %s refused", actor.ref)
-            return
-        home.publish(client, self.dialogue, actor.workspace_id, actor.user_id)
+        callback = view.get("callback_id")
+        if callback == inbound.SHARE_FORM:
+            share = read_share(view)
+            values = {"text": share.text, "anonymous": share.anonymous}
+            place = place_in(team, share.channel_id)
+            submitted = str(view.get("id"))
+            event = inbound.FormSubmitted(actor, place, inbound.SHARE_FORM, values, submitted)
+            reply = self.handler.handle(event)
+            channel = reply.forum.channel_id if reply.forum else ""
+            Responder(client, self.poster).deliver(reply, Recipient(actor.user_id, channel))
+        elif callback == inbound.SETTINGS_FORM:
+            settings = read_settings(view)
+            event = inbound.FormSubmitted(
+                actor,
+                place_in(team, ""),
+                inbound.SETTINGS_FORM,
+                settings.values,
+                forum_ref=settings.forum_id,
+            )
+            self._answer(client, event, Recipient(actor.user_id))  # a direct message: a record
+        elif callback == inbound.THEME_FORM:
+            forum_id = json_object(view.get("private_metadata")).get("forum")
+            event = inbound.FormSubmitted(
+                actor,
+                place_in(team, ""),
+                inbound.THEME_FORM,
+                theme_values(view),
+                forum_ref=forum_id if isinstance(forum_id, int) else 0,
+            )
+            # The modal has answered already (its errors before the ack): the Home tab shows it.
+            self.handler.handle(event)
+            home.publish(client, self.dialogue, actor.workspace_id, actor.user_id)

@@ -5,9 +5,9 @@ Every text that reaches Slack's mrkdwn is escaped (``&``, ``<``, ``>``), so a ``
 people additionally gets ``verbatim`` and a word joiner after ``@`` in ``@channel``, ``@here`` and
 ``@everyone``, so Slack's automatic parsing cannot turn it into a broadcast either.
 
-:func:`split` cuts a message into parts that each fit Slack's limits (50 blocks, 3,000 characters
-per section, 150 per header, about 12,000 characters of block JSON); every element lands in
-exactly one part, so nothing is ever dropped.
+:func:`split` gives :func:`bot.packing.pack` Slack's measure (50 blocks and about 12,000
+characters of block JSON per message); within a block, texts are cut to 3,000 characters per
+section and 150 per header.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from slack_sdk.models.blocks import (
@@ -44,6 +42,7 @@ from bot.messages import (
     Paragraph,
     pieces,
 )
+from bot.packing import pack
 
 MAX_BLOCKS = 50
 SECTION_CHARS = 3000
@@ -52,6 +51,7 @@ CONTEXT_CHARS = 2000
 BUTTON_CHARS = 75
 VALUE_CHARS = 2000
 BUTTONS_PER_BLOCK = 25
+BULLETS_PER_SECTION = 10
 # Slack refuses messages whose blocks exceed about 13,000 characters of JSON; keep a margin.
 MAX_BLOCKS_JSON = 12_000
 FALLBACK_CHARS = 3000
@@ -165,9 +165,15 @@ def element_blocks(element: Element) -> list[Block]:
             cut = pieces(text, PIECE_CHARS)
             return [_section(fit(piece, SECTION_CHARS, user=user), user=user) for piece in cut]
         case Bullets(items=items, title=title):
+            # At most ten items a section, so a long list reads in short, even chunks.
             lines = [f"*{fit(title, 500)}*"] if title else []
-            lines += [f"• {fit(item, SECTION_CHARS - 2)}" for item in items]
-            return _lines_to_sections(lines)
+            blocks: list[Block] = []
+            for start in range(0, max(len(items), 1), BULLETS_PER_SECTION):
+                chunk = items[start : start + BULLETS_PER_SECTION]
+                lines += [f"• {fit(item, SECTION_CHARS - 2)}" for item in chunk]
+                blocks += _lines_to_sections(lines)
+                lines = []
+            return blocks
         case Links(links=links):
             return _lines_to_sections([" · ".join(link(item.url, item.label) for item in links)])
         case Entry():
@@ -282,46 +288,15 @@ def json_size(blocks: list[dict[str, Any]]) -> int:
     return len(_COMPACT.encode(blocks))
 
 
-def _normalised(elements: tuple[Element, ...]) -> Iterator[Element]:
-    """Elements small enough to fit a message on their own (long paragraphs and lists cut)."""
-    for element in elements:
-        if isinstance(element, Paragraph) and len(element.text) > PIECE_CHARS:
-            yield from (replace(element, text=piece) for piece in pieces(element.text, PIECE_CHARS))
-        elif isinstance(element, Bullets) and len(element.items) > 10:
-            for start in range(0, len(element.items), 10):
-                title = element.title if start == 0 else None
-                yield Bullets(element.items[start : start + 10], title)
-        else:
-            yield element
+def _cost(element: Element) -> tuple[int, int]:
+    """Blocks and characters of JSON *element* adds to a message (a comma included)."""
+    rendering = _measured(element)
+    return rendering.block_count, rendering.weight + 1
 
 
 def split(message: Message) -> list[Message]:
-    """*message* as parts that each fit Slack's limits; the first keeps the metadata.
+    """*message* as parts that each fit Slack's limits (see :func:`bot.packing.pack`).
 
-    A part that starts inside a digest group repeats the group's heading, so every part reads on
-    its own in the thread. Each element is rendered once here; :func:`blocks_of` reuses that.
+    Each element is rendered once here; :func:`blocks_of` reuses that.
     """
-    parts: list[list[Element]] = []
-    current: list[Element] = []
-    count, size = 0, 2
-    heading: Header | None = None
-    heading_blocks = heading_weight = 0
-    for element in _normalised(message.elements):
-        rendering = _measured(element)
-        needed, weight = rendering.block_count, rendering.weight
-        if current and (count + needed > MAX_BLOCKS or size + weight + 1 > MAX_BLOCKS_JSON):
-            parts.append(current)
-            current, count, size = [], 0, 2
-            if heading is not None and not isinstance(element, Header | Divider):
-                current.append(heading)
-                count, size = heading_blocks, size + heading_weight + 1
-        current.append(element)
-        count, size = count + needed, size + weight + 1
-        if isinstance(element, Header):
-            heading = element if element.level == 2 else None
-            heading_blocks, heading_weight = needed, weight
-    parts.append(current)
-    return [
-        replace(message, elements=tuple(elements), metadata=message.metadata if index == 0 else {})
-        for index, elements in enumerate(parts)
-    ]
+    return pack(message, _cost, (MAX_BLOCKS, MAX_BLOCKS_JSON - len("[]")))

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot import theme_form
+from bot import inbound, theme_form
 from bot.dialogue import ThemeEditor
 from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
 from bot.forum_admin import SettingsForm
@@ -39,16 +39,16 @@ from bot.services.settings import KEYS
 from bot.timing import Period
 from handlers.slack import render
 
-SHARE_FORM = "share_form"
-THEME_FORM = "theme_form"
+SHARE_FORM = inbound.SHARE_FORM
+THEME_FORM = inbound.THEME_FORM
 SHARE_SHORTCUT = "share_good_example"
 SAVE_SHORTCUT = "save_good_example"
 HOME_EDIT = "home_edit_theme"
-HOME_SUBSCRIBE = "home_subscribe"
-HOME_UNSUBSCRIBE = "home_unsubscribe"
-CYCLE_CHOICE = "cycle"
-CYCLE_OWN = "own"
-CYCLE_SHARED = "shared"
+HOME_SUBSCRIBE = inbound.SUBSCRIBE
+HOME_UNSUBSCRIBE = inbound.UNSUBSCRIBE
+CYCLE_CHOICE = inbound.CYCLE
+CYCLE_OWN = inbound.OWN_CYCLE
+CYCLE_SHARED = inbound.SHARED_CYCLE
 
 SHARE_MAX = 3000  # Slack's limit for a text input
 MODAL_TITLE = 24
@@ -212,17 +212,25 @@ def read_theme(
     view: dict[str, Any], lang: Language, keep: ThemeContent | None = None
 ) -> ThemeSubmission:
     """The submitted theme, validated by the cycle file's rules; *keep* supplies its links."""
+    typed = theme_values(view)
+    meta = _metadata(view)
+    month = _int(meta.get("month"))
+    form = theme_form.read(typed, month, lang, keep)
+    shared = typed[CYCLE_CHOICE] == CYCLE_SHARED
+    return ThemeSubmission(_int(meta.get("forum")), month, form.theme, form.errors, shared)
+
+
+def theme_values(view: dict[str, Any]) -> dict[str, str]:
+    """What was typed into the theme form (input name → text), its month and cycle choice."""
     values = view.get("state", {}).get("values", {})
     typed = {
         name: str((values.get(name, {}).get(name) or {}).get("value") or "")
         for name in theme_form.NAMES
     }
-    meta = _metadata(view)
-    month = _int(meta.get("month"))
-    form = theme_form.read(typed, month, lang, keep)
     chosen = (values.get(CYCLE_CHOICE, {}).get(CYCLE_CHOICE) or {}).get("selected_option") or {}
-    shared = chosen.get("value") == CYCLE_SHARED
-    return ThemeSubmission(_int(meta.get("forum")), month, form.theme, form.errors, shared)
+    typed[CYCLE_CHOICE] = str(chosen.get("value") or "")
+    typed[inbound.MONTH] = str(_int(_metadata(view).get("month")))
+    return typed
 
 
 def _int(value: object) -> int:
@@ -315,7 +323,7 @@ def _year(data: HomeData) -> list[Block]:
 
 # -- the settings form ----------------------------------------------------------------------------
 
-SETTINGS_FORM = "settings_form"
+SETTINGS_FORM = inbound.SETTINGS_FORM
 
 
 def settings_modal(form: SettingsForm) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Teams activities turned into the core's commands and shares, and the answers sent back.
+"""Teams activities turned into the core's neutral events, and the answers sent back.
 
 Everything here is synchronous and runs in a worker thread (never on the SDK's event loop): it
 reads and writes the database and posts through :class:`~handlers.teams.poster.TeamsPoster`.
@@ -7,7 +7,9 @@ Identities: a person is their Entra object id (``from.aadObjectId``, what ``LEDA
 lists), a forum's workspace is its tenant id, and its channel is the channel's conversation id
 (``19:…@thread.tacv2``). Private answers go to the person's 1:1 chat with the bot.
 
-What a message means:
+Each activity becomes one :mod:`bot.inbound` event for :class:`bot.inbound_handler.InboundHandler`,
+which decides what it means; Teams' own parts stay here (card refresh, conversation references,
+installation). What a message is:
 
 * a submitted card (``value`` with an ``action``): the share form, the share button, undo, forget;
 * in the 1:1 chat: a command;
@@ -38,20 +40,34 @@ from microsoft_teams.api.activities.message import (
 )
 from microsoft_teams.api.activities.utils import StripMentionsTextOptions
 
-from bot.commands import AdminVerb, Command, Verb, parse
 from bot.core import Core
-from bot.dialogue import FORGET_CONFIRM, Actor
-from bot.domain import ForumInfo, Language, Platform, Source
-from bot.forum_admin import SETTINGS_OPEN, settings_form, submit_form
+from bot.dialogue import Actor
+from bot.domain import Platform
+from bot.forum_admin import SettingsForm
 from bot.i18n import t
+from bot.inbound import (
+    MONTH_FORM,
+    SETTINGS_FORM,
+    SHARE_FORM,
+    THEME_FORM,
+    ButtonPressed,
+    CommandGiven,
+    FormSubmitted,
+    InboundEvent,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    MonthPicker,
+    Place,
+    ShareForm,
+    ThemeForm,
+    ThreadReplied,
+)
+from bot.inbound_handler import InboundHandler
 from bot.messages import Header, Message, Paragraph, Reply
-from bot.posts import SHARE_OPEN, SHARE_UNDO, error, info
-from bot.services import contributions, forums
-from bot.services.publishing import period_of_post
-from bot.services.settings import KEYS
-from bot.timing import Period
+from bot.services import forums
+from bot.services.inbox import Inbox
 from handlers.teams import render, themes
-from handlers.teams.inbox import TeamsInbox
 from handlers.teams.poster import Person, TeamsPoster
 from handlers.teams.refs import ConversationRef, message_link, split_thread
 from handlers.teams.sender import RETRY_STATUSES, SendFailed
@@ -60,10 +76,15 @@ log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
-_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _NONCE = re.compile(r"[0-9A-Za-z_-]{1,64}")
-MAX_ROW_ID = 2**31 - 1  # ids a card may name (forums, contributions): within an INTEGER column
-MAX_LINK_CHARS = 1000  # what contributions.permalink holds
+# The cards' submit actions that are forms, as the core names them (the actions are kept: cards
+# already sent name them).
+_CARD_FORMS = {
+    render.SHARE_SUBMIT: SHARE_FORM,
+    render.SETTINGS_SUBMIT: SETTINGS_FORM,
+    themes.THEME_OPEN: MONTH_FORM,
+    themes.THEME_SUBMIT: THEME_FORM,
+}
 
 
 @dataclass(frozen=True)
@@ -139,17 +160,45 @@ def text_of(activity: MessageActivity | MessageUpdateActivity) -> str:
     return html.unescape(_TAG.sub("", text)).replace("\xa0", " ").strip()
 
 
-def is_command(command: Command) -> bool:
-    """True unless the first word was not a command word (a practice that mentions the bot)."""
-    return not (command.verb is Verb.HELP and command.unknown is not None)
+def place_of(where: Where) -> Place:
+    """The neutral place of an activity; a channel's reference keeps its forum's up to date."""
+    return Place(
+        Platform.TEAMS,
+        where.tenant_id,
+        where.channel_id,
+        where.thread_root,
+        direct=not where.in_channel,
+        ref=where.ref.as_dict() if where.in_channel else None,
+        channel_name=where.channel_name,
+    )
+
+
+def card_event(
+    activity: MessageActivity, actor: Actor, place: Place, value: Mapping[str, Any]
+) -> ButtonPressed | FormSubmitted:
+    """A submitted card: one of our forms (by its action), else a button of a message."""
+    action = str(value["action"])
+    raw = value.get("forum")
+    forum_ref = raw if raw is None or isinstance(raw, str | int) else ""  # "": names no forum
+    form_id = _CARD_FORMS.get(action)
+    if form_id is None:
+        pressed = value.get("value")
+        button_value = pressed if isinstance(pressed, str | int) else None
+        return ButtonPressed(actor, place, action, button_value, forum_ref)
+    form = value.get("form")  # the share form's nonce: a second submission is the same one
+    nonce = form if isinstance(form, str) and _NONCE.fullmatch(form) else activity.id
+    return FormSubmitted(
+        actor, place, form_id, dict(value), nonce, forum_ref, submitted_at=activity.timestamp
+    )
 
 
 class Activities:
-    """Answers Teams activities through the core's dialogue and services."""
+    """Answers Teams activities through the core's inbound handler."""
 
-    def __init__(self, core: Core, poster: TeamsPoster, inbox: TeamsInbox) -> None:
+    def __init__(self, core: Core, poster: TeamsPoster, inbox: Inbox) -> None:
         self.core = core
         self.dialogue = core.dialogue
+        self.handler = InboundHandler(core.dialogue)
         self.db = core.db
         self.poster = poster
         self.inbox = inbox
@@ -206,8 +255,9 @@ class Activities:
         }
         if keep_ref:  # an installation's reference outlives the request
             payload["reference"] = where.ref.as_dict()
-        claim = self.inbox.begin(
-            where.tenant_id, f"{activity.type}:{event_id}", activity.type, payload
+        # Raises Busy while a live process works on it: answered so that Teams delivers it again.
+        claim = self.inbox.record_and_claim(
+            Platform.TEAMS, where.tenant_id, f"{activity.type}:{event_id}", activity.type, payload
         )
         if claim is None:
             log.info("teams activity %s already handled", activity.type)
@@ -216,111 +266,42 @@ class Activities:
             work()
         except SendFailed as exc:
             if not _refused_for_good(exc):
-                self.inbox.fail(claim, type(exc).__name__)
+                self.inbox.settle(claim, type(exc).__name__)
                 raise
             # Teams will not take the answer (an unknown person or conversation, no access):
             # a 500 would only bring the same activity back to fail again.
             log.warning("teams %s not answered: %s", activity.type, exc)
-            self.inbox.give_up(claim, f"{type(exc).__name__}: HTTP {exc.status}")
+            self.inbox.settle(claim, f"{type(exc).__name__}: HTTP {exc.status}", retry=False)
             return
         except Exception as exc:
-            self.inbox.fail(claim, type(exc).__name__)
+            self.inbox.settle(claim, type(exc).__name__)
             raise
-        self.inbox.finish(claim)
+        self.inbox.settle(claim)
 
-    # -- messages ------------------------------------------------------------------------------
+    # -- messages, cards, edits and deletions: one call into the core each ---------------------
 
     def _message(self, activity: MessageActivity, where: Where) -> None:
         actor = actor_of(activity, where)
         person = Person(where.service_url, where.tenant_id, activity.from_.id)
         if where.kind == "personal":
             self.poster.remember_chat(person, where.conversation_id)
+        place = place_of(where)
         value = activity.value
+        event: InboundEvent
         if isinstance(value, Mapping) and isinstance(value.get("action"), str):
-            self._card_action(activity, where, actor, person, value)
-            return
-        text = text_of(activity)
-        if not where.in_channel:
-            self._command(where, actor, person, parse(text), activity.id)
-            return
-        command = parse(text)
-        forum, period = self._thread_of(where)
-        if activity.is_recipient_mentioned() and (is_command(command) or period is None):
-            self._command(where, actor, person, command, activity.id)
-        elif forum is not None and period is not None and contributions.clean_text(text):
-            # An empty reply (a picture, a sticker) is not an example: ignored, as in Slack.
-            created = activity.timestamp or self.dialogue.clock()
+            event = card_event(activity, actor, place, value)
+        elif not where.in_channel:
+            event = CommandGiven(actor, place, text_of(activity), activity.id)
+        else:
             link = message_link(where.ref, activity.id, where.thread_root)
-            reply = self.dialogue.share(
-                actor,
-                forum,
-                text,
-                Source.THREAD_REPLY,
-                message_id=activity.id,
-                created_at=created,
-                permalink=link if len(link) <= MAX_LINK_CHARS else None,
-                period=period,
-                channel_id=where.channel_id,
-            )
-            self._deliver(reply, where, actor, person, forum)
+            message = MessageRef(activity.id, where.thread_root, activity.timestamp, link)
+            mentioned = activity.is_recipient_mentioned()
+            event = ThreadReplied(actor, place, message, text_of(activity), addressed=mentioned)
+        self._deliver(self.handler.handle(event), where, person)
 
-    def _thread_of(self, where: Where) -> tuple[ForumInfo | None, Period | None]:
-        """The forum of the channel, and the theme period when this is a theme post's thread."""
-        forum = self._forum_here(where)
-        if forum is None or where.thread_root is None:
-            return forum, None
-        with self.db.transaction() as session:
-            return forum, period_of_post(session, forum.id, where.thread_root)
-
-    def _forum_here(self, where: Where) -> ForumInfo | None:
-        """The channel's forum, its stored reference brought up to date (service URLs move)."""
-        with self.db.transaction() as session:
-            forum = forums.by_channel(session, Platform.TEAMS, where.tenant_id, where.channel_id)
-            if forum is None:
-                return None
-            ref = where.ref.as_dict()
-            changes: dict[str, Any] = {}
-            if forum.conversation_ref != ref:
-                changes["conversation_ref"] = ref
-            if not forum.name and where.channel_name:
-                changes["name"] = where.channel_name[:200]
-            if changes:
-                forum = forums.update(session, forum.id, actor="teams:conversation", **changes)
-            return forum
-
-    def _command(
-        self, where: Where, actor: Actor, person: Person, command: Command, message_id: str
-    ) -> None:
-        if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETUP and not where.in_channel:
-            lang = self.dialogue.language_for(actor, None, command.language)
-            self.poster.send_private(person, error(lang, "teams.setup.channel_only"))
-            return
-        if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETTINGS and not command.rest:
-            here = self._forum_here(where) if where.in_channel else None
-            here = here or self.dialogue.forum_for(actor, where.channel_id)
-            if self._send_settings(person, actor, here, command.language):
-                return  # else the dialogue answers (not an organiser, no forum)
-        reply = self.dialogue.handle(actor, where.channel_id, command, message_id=message_id)
-        forum = self._forum_here(where) if where.in_channel else None
-        if forum is None:
-            forum = self.dialogue.forum_for(actor, where.channel_id)
-        self._deliver(reply, where, actor, person, forum, command.language)
-        schedule = command.verb is Verb.ADMIN and command.admin is AdminVerb.SCHEDULE
-        if schedule and forum is not None and self.dialogue.is_organiser(actor, forum):
-            lang = self.dialogue.language_for(actor, forum, command.language)
-            self.poster.send_private_card(person, themes.month_picker(lang, forum))
-
-    def _deliver(
-        self,
-        reply: Reply,
-        where: Where,
-        actor: Actor,
-        person: Person,
-        forum: ForumInfo | None,
-        word: Language | None = None,
-    ) -> None:
-        """Private answers to the 1:1 chat, public ones to the channel, files and form privately."""
-        data = {"forum": forum.id} if forum else {}
+    def _deliver(self, reply: Reply, where: Where, person: Person) -> None:
+        """Private answers, files and forms to the 1:1 chat; public ones where it was said."""
+        data = {"forum": reply.forum.id} if reply.forum else {}
         for message in reply.private:
             self.poster.send_private(person, message, data=data)
         for message in reply.public:
@@ -331,125 +312,19 @@ class Activities:
         for attachment in reply.files:
             for part in render.file_messages(attachment):
                 self.poster.send_private(person, part)
-        if reply.open_form and forum is not None:
-            lang = self.dialogue.language_for(actor, forum, word)
-            self._open_form(person, forum, lang, None)
-
-    # -- cards ---------------------------------------------------------------------------------
-
-    def _card_action(
-        self,
-        activity: MessageActivity,
-        where: Where,
-        actor: Actor,
-        person: Person,
-        value: Mapping[str, Any],
-    ) -> None:
-        action = value["action"]
-        forum = self._forum_of(value, where)
-        lang = self.dialogue.language_for(actor, forum)
-        if action == SHARE_OPEN:
-            if forum is None:
-                self.poster.send_private(person, error(lang, "forum.none"))
-                return
-            period = _period(value.get("value"))
-            self._open_form(person, forum, lang, period.key if period else None)
-        elif action == render.SHARE_SUBMIT:
-            self._submitted(activity, where, actor, person, forum, lang, value)
-        elif action == SHARE_UNDO:
-            contribution = _row_id(value.get("value"))
-            reply = (
-                self.dialogue.undo(actor, contribution, forum)
-                if contribution is not None
-                else Reply([info(lang, "share.undo_missing")])
-            )
-            self._deliver(reply, where, actor, person, forum)
-        elif action == FORGET_CONFIRM:
-            reply = self.dialogue.forget_me(actor, lang, confirmed=True)
-            self._deliver(reply, where, actor, person, forum)
-        elif action == SETTINGS_OPEN:
-            if not self._send_settings(person, actor, forum):
-                self.poster.send_private(person, error(lang, "admin.denied"))
-        elif action == render.SETTINGS_SUBMIT:
-            if forum is None:
-                self.poster.send_private(person, error(lang, "admin.denied"))
-                return
-            typed = {key: text for key in KEYS if isinstance(text := value.get(key), str)}
-            reply = submit_form(self.dialogue, actor, forum.id, typed)
-            self._deliver(reply, where, actor, person, forum)
-        elif action in themes.ACTIONS:
-            answer = themes.answer(self.dialogue, actor, forum, lang, value)
-            if answer.card is not None:
-                self.poster.send_private_card(person, answer.card)
-            if answer.message is not None:
-                self.poster.send_private(person, answer.message)
+        form = reply.form
+        if isinstance(form, ShareForm) and form.forum_id is not None:
+            nonce, period = uuid.uuid4().hex, form.period
+            card = render.share_form(form.lang, forum_id=form.forum_id, period=period, nonce=nonce)
+        elif isinstance(form, SettingsForm):
+            card = render.settings_form(form)
+        elif isinstance(form, MonthPicker):
+            card = themes.month_picker(form.lang, form.forum)
+        elif isinstance(form, ThemeForm):
+            card = themes.theme_card(form.lang, form.editor, form.typed, form.errors)
         else:
-            log.info("teams card action %r ignored", action[:40])
-
-    def _forum_of(self, value: Mapping[str, Any], where: Where) -> ForumInfo | None:
-        """The forum a card belongs to: its data names it; it must be in the person's tenant."""
-        raw = value.get("forum")
-        if raw is not None:
-            forum_id = _row_id(raw)
-            if forum_id is None:
-                return None
-            with self.db.transaction() as session:
-                forum = forums.get(session, forum_id)
-            if forum and forum.platform is Platform.TEAMS and forum.workspace_id == where.tenant_id:
-                return forum
-            return None
-        return self._forum_here(where) if where.in_channel else None
-
-    def _send_settings(
-        self,
-        person: Person,
-        actor: Actor,
-        forum: ForumInfo | None,
-        word: Language | None = None,
-    ) -> bool:
-        """Send the settings card of *forum*; False when *actor* may not change its settings."""
-        form = settings_form(self.dialogue, actor, forum, word)
-        if form is not None:
-            self.poster.send_private_card(person, render.settings_form(form))
-        return form is not None
-
-    def _open_form(
-        self, person: Person, forum: ForumInfo, lang: Language, period: str | None
-    ) -> None:
-        form = render.share_form(lang, forum_id=forum.id, period=period, nonce=uuid.uuid4().hex)
-        self.poster.send_private_card(person, form)
-
-    def _submitted(
-        self,
-        activity: MessageActivity,
-        where: Where,
-        actor: Actor,
-        person: Person,
-        forum: ForumInfo | None,
-        lang: Language,
-        value: Mapping[str, Any],
-    ) -> None:
-        if forum is None:
-            self.poster.send_private(person, error(lang, "forum.none"))
             return
-        form = value.get("form")
-        nonce = form if isinstance(form, str) and _NONCE.fullmatch(form) else activity.id
-        text = value.get(render.FORM_TEXT)
-        flag = value.get(render.FORM_ANONYMOUS)  # Input.Toggle sends "true" or "false"
-        anonymous = flag is True or (isinstance(flag, str) and flag.lower() == "true")
-        reply = self.dialogue.share(
-            actor,
-            forum,
-            text if isinstance(text, str) else "",  # never a list or a number as text
-            Source.FORM,
-            message_id=f"form:{nonce}",
-            created_at=activity.timestamp or self.dialogue.clock(),
-            anonymous=anonymous,
-            period=_period(value.get("period")),
-        )
-        self._deliver(reply, where, actor, person, forum)
-
-    # -- edits and deletions -------------------------------------------------------------------
+        self.poster.send_private_card(person, card)
 
     def _edited(self, activity: MessageUpdateActivity, where: Where) -> None:
         event = activity.channel_data.event_type if activity.channel_data else None
@@ -457,21 +332,11 @@ class Activities:
             return
         if "text" not in activity.model_fields_set:
             return  # no text at all says nothing about the message; an empty text empties it
-        forum = self._forum_here(where)
-        if forum is None:
-            return
-        edited_at = activity.timestamp or self.dialogue.clock()
-        with self.db.transaction() as session:
-            contributions.edit(session, forum.id, activity.id, text_of(activity), edited_at)
+        edited = MessageEdited(place_of(where), activity.id, text_of(activity), activity.timestamp)
+        self.handler.handle(edited)
 
     def _deleted(self, activity: MessageDeleteActivity, where: Where) -> None:
-        if not where.in_channel:
-            return
-        forum = self._forum_here(where)
-        if forum is None:
-            return
-        with self.db.transaction() as session:
-            contributions.delete_by_source(session, forum.id, activity.id)
+        self.handler.handle(MessageDeleted(place_of(where), activity.id))
 
     # -- installation --------------------------------------------------------------------------
 
@@ -490,8 +355,8 @@ class Activities:
         elif where.kind == "personal":
             person = Person(where.service_url, where.tenant_id, activity.from_.id)
             self.poster.remember_chat(person, where.conversation_id)
-            reply = self.dialogue.handle(actor, where.channel_id, Command(Verb.HELP))
-            self._deliver(reply, where, actor, person, None)
+            hello = CommandGiven(actor, place_of(where), "")  # no words: the help
+            self._deliver(self.handler.handle(hello), where, person)
 
     def _refresh_team(self, where: Where) -> None:
         """Every forum of the team learns the (possibly new) service URL."""
@@ -515,22 +380,6 @@ def _refused_for_good(exc: SendFailed) -> bool:
     """True when Teams refused a call with a status no retry changes (400, 403, 404, …)."""
     status = exc.status
     return status is not None and 400 <= status < 500 and status not in {429, *RETRY_STATUSES}
-
-
-def _period(raw: object) -> Period | None:
-    """The theme period a card names (``"2026-11"``), or None for anything else."""
-    if isinstance(raw, str) and _PERIOD.fullmatch(raw):
-        return Period.parse(raw)
-    return None
-
-
-def _row_id(raw: object) -> int | None:
-    """A database id a card names (a number or its ASCII digits), or None for anything else."""
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 10:
-        raw = int(raw)
-    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_ROW_ID:
-        return raw
-    return None
 
 
 def _digest(text: str | None) -> str:

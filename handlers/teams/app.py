@@ -29,6 +29,7 @@ import asyncio
 import base64
 import json
 import logging
+import math
 import threading
 import time
 from typing import Any, Unpack
@@ -50,9 +51,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.core import Core
-from bot.services.inbox import Presence
+from bot.services.inbox import Inbox, Presence
 from handlers.teams.activities import Activities
-from handlers.teams.inbox import TeamsInbox
 from handlers.teams.listeners import register_listeners
 from handlers.teams.loop import LoopThread
 from handlers.teams.poster import TeamsPoster
@@ -202,7 +202,9 @@ class TeamsAdapter:
         # The process's presence when the composition root shares one; else one of our own.
         self._own_presence = presence is None
         self.presence = presence or Presence.configured(core.db, core.settings, core.dialogue.clock)
-        inbox = TeamsInbox(core.db, core.dialogue.clock, self.presence)
+        inbox = Inbox.configured(
+            core.db, core.settings, self.presence, clock=core.dialogue.clock, metrics=core.metrics
+        )
         self.activities = Activities(core, self.poster, inbox)
         register_listeners(self.app, self.activities)
         self._started = False
@@ -266,9 +268,13 @@ class TeamsAdapter:
             return JSONResponse({"error": "not ready"}, status_code=503)
         headers = {key.lower(): value for key, value in request.headers.items()}
         result = await self._loop.call(handler(HttpRequest(body=body, headers=headers)))
+        status = result["status"]
+        # A 503 means "being worked on elsewhere": by then its process is done or taken for gone.
+        stale = math.ceil(self.settings.worker_stale_seconds)
+        retry = {"Retry-After": str(stale)} if status == 503 else {}
         if result.get("body") is None:
-            return Response(status_code=result["status"])
-        return JSONResponse(result["body"], status_code=result["status"])
+            return Response(status_code=status, headers=retry)
+        return JSONResponse(result["body"], status_code=status, headers=retry)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

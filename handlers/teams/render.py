@@ -7,8 +7,8 @@ so neither an ``<at>…</at>`` tag, an HTML entity nor a ``{{DATE(…)}}`` templ
 reader sees the same characters. A mention in Teams also needs an entity on the activity, and this
 module never produces one.
 
-:func:`split` cuts a message into parts whose cards each stay under :data:`CARD_BYTES`; every
-element lands in exactly one part (long texts are cut into pieces first), so nothing is dropped.
+:func:`split` gives :func:`bot.packing.pack` Teams' measure: each card stays under
+:data:`CARD_BYTES`.
 """
 
 from __future__ import annotations
@@ -48,19 +48,18 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
-    pieces,
 )
+from bot.packing import pack
 
 # Teams refuses a message above about 28 KB; the activity around the card needs a little room.
 CARD_BYTES = 26_000
-# Characters per piece when a long text is cut: at most 4 bytes each in UTF-8, 8 KB a piece.
-PIECE_CHARS = 2_000
 SHARE_SUBMIT = "share_submit"
 FORM_TEXT = "text"
 FORM_ANONYMOUS = "anonymous"
 MAX_FORM_CHARS = 10_000
 
 _ZW = "\u200b"
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SAFE_URL = re.compile(r"^https?://[^\s<>()\[\]\"']+$")
 
 
@@ -159,56 +158,33 @@ def card_json(card: AdaptiveCard) -> dict[str, Any]:
 
 def card_bytes(card: AdaptiveCard) -> int:
     """The card's size on the wire (compact UTF-8 JSON, as the HTTP client sends it)."""
-    text = json.dumps(card_json(card), ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8"))
+    return _json_bytes(card_json(card))
 
 
-def _small_elements(elements: tuple[Element, ...]) -> list[Element]:
-    """The elements with every long text cut into pieces that each fit a card."""
-    out: list[Element] = []
-    for element in elements:
-        match element:
-            case Paragraph(text=text, user=user) if len(text) > PIECE_CHARS:
-                out.extend(Paragraph(piece, user=user) for piece in pieces(text, PIECE_CHARS))
-            case Entry(text=text) if len(text) > PIECE_CHARS:
-                first, *rest = list(pieces(text, PIECE_CHARS))
-                out.append(replace(element, text=first))
-                out.extend(Paragraph(piece, user=True) for piece in rest)
-            case Bullets(items=items, title=title) if len(items) > 1 and (
-                sum(len(item) for item in items) > PIECE_CHARS
-            ):
-                out.append(Bullets(items[:1], title=title))
-                out.extend(Bullets((item,)) for item in items[1:])
-            case _:
-                out.append(element)
-    return out
+def _json_bytes(value: Any) -> int:
+    return len(_COMPACT.encode(value).encode("utf-8"))
+
+
+# What a divider adds: the container that draws a separator above the next element.
+_DIVIDER_BYTES = _json_bytes(
+    Container(items=[], separator=True, spacing="Medium").model_dump(
+        by_alias=True, exclude_none=True
+    )
+)
+
+
+def _cost(element: Element) -> tuple[int]:
+    """Bytes *element* adds to a card's body (a comma included), without submit data."""
+    rendered = _element(element, {})
+    if rendered is None:
+        return (_DIVIDER_BYTES,)
+    return (_json_bytes(rendered.model_dump(by_alias=True, exclude_none=True)) + 1,)
 
 
 def split(message: Message, limit: int = CARD_BYTES) -> list[Message]:
-    """*message* cut into parts whose cards each fit in *limit* bytes; nothing is dropped."""
-    if card_bytes(card_of(message)) <= limit:
-        return [message]
+    """*message* as parts whose cards each fit in *limit* bytes (see :func:`bot.packing.pack`)."""
     empty = card_bytes(card_of(replace(message, elements=())))
-    parts: list[list[Element]] = [[]]
-    used = empty
-    for element in _small_elements(message.elements):
-        size = card_bytes(card_of(replace(message, elements=(element,)))) - empty + 1
-        if parts[-1] and used + size > limit:
-            parts.append([])
-            used = empty
-        parts[-1].append(element)
-        used += size
-    result: list[Message] = []
-    for elements in parts:
-        part = replace(message, elements=tuple(elements))
-        # Sizes add up almost exactly; should a part still be too big, halve it.
-        if len(elements) > 1 and card_bytes(card_of(part)) > limit:
-            half = len(elements) // 2
-            result += split(replace(message, elements=tuple(elements[:half])), limit)
-            result += split(replace(message, elements=tuple(elements[half:])), limit)
-        else:
-            result.append(part)
-    return result
+    return pack(message, _cost, (limit - empty,))
 
 
 def share_form(

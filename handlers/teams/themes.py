@@ -2,15 +2,14 @@
 
 ``admin schedule`` brings a month picker; choosing a month brings the theme form (the same fields
 as Slack's modal, :mod:`bot.theme_form`), naming the cycle saving changes and how many forums
-follow it; a configured organiser may choose the shared cycle. What comes back is saved through
-:meth:`bot.dialogue.Dialogue.edit_theme`, which checks the organiser again: a card can be forged.
+follow it; a configured organiser may choose the shared cycle. What comes back is the core's
+(:class:`bot.inbound_handler.InboundHandler`), which checks the organiser again: a card can be
+forged. These are only the cards.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from microsoft_teams.cards import (
     AdaptiveCard,
@@ -22,21 +21,17 @@ from microsoft_teams.cards import (
     TextInput,
 )
 
-from bot import theme_form
-from bot.dialogue import Actor, Dialogue, ThemeEditor
+from bot import inbound, theme_form
+from bot.dialogue import ThemeEditor
 from bot.domain import ForumInfo, Language
 from bot.i18n import month_name, t
-from bot.messages import Message
-from bot.posts import error, info
-from bot.services import cycles
 from handlers.teams.render import inert
 
 THEME_OPEN = "theme_open"  # the month picker's button: the theme form of the chosen month
 THEME_SUBMIT = "theme_submit"  # the theme form's button: save it
 ACTIONS = (THEME_OPEN, THEME_SUBMIT)
-MONTH = "month"
-CYCLE = "cycle"
-OWN, SHARED = "own", "shared"
+MONTH, CYCLE = inbound.MONTH, inbound.CYCLE
+OWN, SHARED = inbound.OWN_CYCLE, inbound.SHARED_CYCLE
 
 
 def month_picker(lang: Language, forum: ForumInfo) -> AdaptiveCard:
@@ -102,55 +97,3 @@ def theme_card(
     data = {"action": THEME_SUBMIT, "forum": editor.forum.id, "month": editor.month}
     submit = SubmitAction(title=t(lang, "modal.theme.submit"), style="positive", data=data)
     return AdaptiveCard(body=body, actions=[submit], fallback_text=title)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What to send back privately: a card (a form), or a message."""
-
-    card: AdaptiveCard | None = None
-    message: Message | None = None
-
-
-def answer(
-    dialogue: Dialogue,
-    actor: Actor,
-    forum: ForumInfo | None,
-    lang: Language,
-    value: Mapping[str, Any],
-) -> Answer:
-    """The answer to a submitted month picker or theme form."""
-    month = _month(value.get(MONTH))
-    editor = dialogue.theme_editor(actor, forum, month) if forum and month else None
-    if editor is None:
-        return Answer(message=error(lang, "admin.denied"))
-    if value.get("action") == THEME_OPEN:
-        return Answer(card=theme_card(lang, editor))
-    typed = {name: str(value.get(name) or "") for name in theme_form.NAMES}
-    shared = value.get(CYCLE) == SHARED
-    with dialogue.db.transaction() as session:  # the links are not in the form: kept
-        keep = cycles.for_forum(session, editor.forum).theme_for(editor.month)
-    form = theme_form.read(typed, editor.month, lang, keep)
-    errors = dict(form.errors)
-    if shared and not editor.may_edit_shared:
-        errors[CYCLE] = t(lang, "cycle.edit.shared_denied")
-    if errors:
-        return Answer(card=theme_card(lang, editor, typed, errors))
-    edited = dialogue.edit_theme(actor, editor.forum, editor.month, form.theme, shared=shared)
-    if edited is None:
-        return Answer(message=error(lang, "admin.denied"))
-    name = month_name(lang, editor.month)
-    if edited.shared:
-        return Answer(message=info(lang, "cycle.saved.shared", month=name, count=edited.followers))
-    return Answer(message=info(lang, "cycle.saved.own", month=name))
-
-
-def _month(raw: object) -> int:
-    """A month (1–12) from card data (a number) or a choice (its text); 0 for anything else."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        month = raw
-    elif isinstance(raw, str) and raw.isdigit() and len(raw) <= 2:
-        month = int(raw)
-    else:
-        return 0
-    return month if 1 <= month <= 12 else 0

@@ -23,6 +23,8 @@ from bot.storage.models import Contribution, InboundEvent
 from tests.fakes.slack_signing import FORM, JSON, event_callback, message_event, post_signed
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, Served
 
+pytestmark = pytest.mark.slow  # hundreds of hostile requests over HTTP
+
 HOSTILE_TEXTS: list[str] = [
     "",
     " ",

@@ -50,7 +50,10 @@ from tests.teams.support import (
     teams_id,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:microsoft_teams")
+pytestmark = [
+    pytest.mark.slow,  # hundreds of hostile activities over HTTP
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:microsoft_teams"),
+]
 
 FRIDAY = datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # the digest moment, 14:00 in Stockholm
 

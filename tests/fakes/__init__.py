@@ -1,1 +1,2 @@
-"""Local fakes of external services (Slack Web API, request signing) for tests."""
+"""Local fakes of external services for tests: the Slack Web API, Slack request signing and the
+Teams (Bot Framework) connector."""

@@ -14,12 +14,16 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from bot.domain import Source
 from bot.services import contributions, forums, subscriptions
 from bot.services.contributions import NewContribution
 from bot.services.publishing import Result
 from bot.timing import digest_moment_at_or_before, shift_digest_moment, utcnow
 from tests.slack.conftest import CHANNEL, Served
+
+pytestmark = pytest.mark.slow  # bursts of faults with real retry waits
 
 BURST = [500, 429, "timeout", "reset", 503, 429]
 

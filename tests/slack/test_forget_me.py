@@ -15,10 +15,10 @@ from sqlalchemy import JSON, String, Text, select, update
 from bot.dialogue import Actor
 from bot.domain import Platform, Source
 from bot.services import audit, forums, subscriptions
+from bot.services.inbox import Inbox
 from bot.storage.db import Database
 from bot.storage.models import Base, InboundEvent
 from bot.timing import utcnow
-from handlers.teams.inbox import TeamsInbox
 from tests.fakes.slack_signing import message_event
 from tests.slack.conftest import CHANNEL, TEAM, Served
 from tests.slack.test_contributing import theme_ts
@@ -130,13 +130,14 @@ def test_forget_me_erases_a_teams_persons_inbox_rows(served: Served) -> None:
             language="sv",
             timezone="Europe/Stockholm",
         )
-    teams_inbox = TeamsInbox(db)
+    teams_inbox = Inbox(db)
     payload: dict[str, Any] = {
         "type": "message",
         "conversation": "19:forum@thread.tacv2;messageid=1",
         "from": TEAMS_PERSON,
     }
-    assert teams_inbox.begin(TENANT, "message:1", "message", payload) is not None
+    claim = teams_inbox.record_and_claim(Platform.TEAMS, TENANT, "message:1", "message", payload)
+    assert claim is not None
     dialogue = served.core.dialogue
     actor = Actor(Platform.TEAMS, TENANT, TEAMS_PERSON, "Robin Ek")
     dialogue.share(actor, forum, MARKER, Source.THREAD_REPLY, message_id="1", created_at=utcnow())

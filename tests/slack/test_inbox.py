@@ -8,14 +8,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.domain import Platform
+from bot.services.inbox import Inbox, Item
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent
-from handlers.slack.inbox import Inbox, InboxWorker, Pending, Traffic
+from handlers.slack.inbox import InboxWorker, Traffic
+
+SLACK = Platform.SLACK
 
 
 def _fill(inbox: Inbox, count: int) -> None:
     for number in range(count):
-        assert inbox.record("T1", f"Ev{number}", "event", {"n": number})
+        assert inbox.record(SLACK, "T1", f"Ev{number}", "command", {"text": str(number)})
+
+
+def _n(item: Item) -> int:
+    return int(item.payload["text"])
 
 
 def _rows(db: Database) -> list[InboundEvent]:
@@ -26,21 +34,21 @@ def _rows(db: Database) -> list[InboundEvent]:
 def test_a_batch_claim_takes_the_oldest_rows_once(db: Database) -> None:
     inbox = Inbox(db)
     _fill(inbox, 5)
-    first = inbox.claim(3)
-    second = inbox.claim(3)
-    assert [item.payload["n"] for item in first] == [0, 1, 2]
-    assert [item.payload["n"] for item in second] == [3, 4]
-    assert inbox.claim(3) == []
+    first = inbox.claim(SLACK, 3)
+    second = inbox.claim(SLACK, 3)
+    assert [_n(item) for item in first] == [0, 1, 2]
+    assert [_n(item) for item in second] == [3, 4]
+    assert inbox.claim(SLACK, 3) == []
     assert all(item.attempts == 1 for item in first + second)
 
 
 def test_released_rows_are_claimable_again_without_counting_an_attempt(db: Database) -> None:
     inbox = Inbox(db)
     _fill(inbox, 2)
-    taken = inbox.claim(2)
+    taken = inbox.claim(SLACK, 2)
     inbox.release(taken[1:])
-    again = inbox.claim(2)
-    assert [item.payload["n"] for item in again] == [1]
+    again = inbox.claim(SLACK, 2)
+    assert [_n(item) for item in again] == [1]
     assert again[0].attempts == 1
 
 
@@ -49,8 +57,8 @@ def test_a_slow_batch_hands_back_what_it_did_not_start_within_half_a_lease(db: D
     _fill(inbox, 4)
     handled: list[int] = []
 
-    def slow(item: Pending) -> None:
-        handled.append(item.payload["n"])
+    def slow(item: Item) -> None:
+        handled.append(_n(item))
         time.sleep(0.15)
 
     worker = InboxWorker(inbox, slow, batch=4)
@@ -68,8 +76,8 @@ def test_a_failing_row_in_a_batch_does_not_stop_the_others(db: Database) -> None
     inbox = Inbox(db)
     _fill(inbox, 3)
 
-    def fussy(item: Pending) -> None:
-        if item.payload["n"] == 1:
+    def fussy(item: Item) -> None:
+        if _n(item) == 1:
             raise RuntimeError("boom")
 
     assert InboxWorker(inbox, fussy, batch=3).run_once()

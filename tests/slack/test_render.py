@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from bot.domain import Platform
 from bot.messages import (
     Actions,
     Bullets,
@@ -25,7 +26,8 @@ from bot.messages import (
     Paragraph,
 )
 from handlers.slack import render
-from tests.fakes.slack_api import validate_message_blocks
+from tests.digests import assert_headed_and_whole, large_digest
+from tests.fakes.slack_api import MAX_BLOCKS_JSON_CHARS, validate_message_blocks
 
 
 def _accepted(message: Message) -> list[dict[str, object]]:
@@ -110,8 +112,8 @@ def test_split_keeps_every_entry_once_and_metadata_on_the_first_part() -> None:
         blocks = _accepted(part)
         assert len(blocks) <= render.MAX_BLOCKS
         assert render.json_size(blocks) <= render.MAX_BLOCKS_JSON
-    for part in parts[1:]:  # each continuation says which theme it belongs to
-        assert part.elements[0] == Header("Tema", level=2)
+    for part in parts[1:]:  # each continuation repeats the digest's and its theme's heading
+        assert part.elements[:2] == (Header("Veckans goda exempel"), Header("Tema", level=2))
 
 
 def test_a_message_that_fits_is_one_part_and_buttons_render() -> None:
@@ -234,10 +236,21 @@ def test_split_and_blocks_of_render_each_element_once(monkeypatch: pytest.Monkey
 def test_blocks_handed_out_are_never_shared() -> None:
     parts = render.split(_digest("egna"))
     first, second = render.blocks_of(parts[0]), render.blocks_of(parts[1])
-    heading = second[0]
+    heading = second[1]
     assert heading == first[2] and heading is not first[2]  # the repeated group heading
     first[2]["text"]["text"] = "ändrad"
-    assert render.blocks_of(parts[1])[0] == heading
+    assert render.blocks_of(parts[1])[1] == heading
     again = render.blocks_of(parts[0])
     assert again == render.blocks_of(parts[0]) and again[3] is not render.blocks_of(parts[0])[3]
     assert again[2]["text"]["text"] != "ändrad"
+
+
+def test_a_digest_of_2000_fits_slack_with_its_heading_on_every_part() -> None:
+    message = large_digest(Platform.SLACK, 2000)
+    parts = render.split(message)
+    assert len(parts) > 10
+    assert_headed_and_whole(message, parts)
+    for part in parts:
+        blocks = _accepted(part)  # the fake Slack's block rules, 13,000 characters included
+        assert len(blocks) <= 50 and render.json_size(blocks) <= MAX_BLOCKS_JSON_CHARS
+        assert blocks[0]["type"] == "header" and "Veckans goda exempel" in json.dumps(blocks[0])

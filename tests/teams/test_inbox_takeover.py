@@ -14,9 +14,8 @@ from sqlalchemy import select
 from bot.core import Core
 from bot.domain import Platform
 from bot.services import forums
-from bot.services.inbox import Presence
+from bot.services.inbox import Inbox, Presence
 from bot.storage.models import Contribution, InboundEvent
-from handlers.teams.inbox import TeamsInbox
 from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.support import FakeClock
 from tests.teams.support import CHANNEL, ORGANISER, TENANT, BotClient, channel_message
@@ -44,14 +43,17 @@ def test_a_reply_held_by_a_killed_process_is_stored_at_the_next_delivery_not_aft
     other_clock = FakeClock(clock())
     other = Presence(teams_core.db, clock=other_clock)
     try:
-        held = TeamsInbox(teams_core.db, other_clock, other).begin(
-            TENANT, f"message:{reply['id']}", "message", {"type": "message"}
+        held = Inbox(teams_core.db, other, clock=other_clock).record_and_claim(
+            Platform.TEAMS, TENANT, f"message:{reply['id']}", "message", {"type": "message"}
         )
         assert held is not None
         for moving in (clock, other_clock):
             moving.advance(timedelta(seconds=5))
         other.renew()
-        assert bot.send(reply).is_success  # its process still lives: the work is left to it
+        # Its process still lives: Teams is asked to deliver it again later, not told it is done.
+        busy = bot.send(reply)
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "10"
         assert _texts(teams_core) == []
 
         clock.advance(timedelta(seconds=11))  # it renews no more; the 2-minute lease still runs

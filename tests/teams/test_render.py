@@ -6,7 +6,9 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
+from microsoft_teams.api.activities.message import MessageActivityInput
 
+from bot.domain import Platform
 from bot.messages import (
     Actions,
     Bullets,
@@ -22,6 +24,7 @@ from bot.messages import (
     Paragraph,
 )
 from handlers.teams import render
+from tests.digests import assert_headed_and_whole, large_digest
 
 
 def _raw(message: Message) -> str:
@@ -98,8 +101,9 @@ def test_split_keeps_every_part_under_the_limit_and_drops_nothing() -> None:
     parts = render.split(message)
     assert len(parts) > 3
     assert all(render.card_bytes(render.card_of(p)) <= render.CARD_BYTES for p in parts)
-    assert [e for p in parts for e in p.elements] == [Header("Veckan"), *entries]
-    assert all(p.metadata == message.metadata for p in parts)
+    assert all(p.elements[0] == Header("Veckan") for p in parts)  # the heading on every card
+    assert [e for p in parts for e in p.elements[1:]] == list(entries)
+    assert parts[0].metadata == message.metadata
 
 
 def test_a_huge_text_is_cut_into_pieces_that_each_fit() -> None:
@@ -128,3 +132,16 @@ def test_files_arrive_as_cards_with_their_whole_content() -> None:
     shown = "".join(_raw(p) for p in parts).replace("\u200b", "")
     assert "data.txt" in shown
     assert all(f"rad {n}" in shown for n in (0, 2500, 4999))
+
+
+def test_a_digest_of_2000_fits_teams_with_its_heading_on_every_card() -> None:
+    message = large_digest(Platform.TEAMS, 2000)
+    parts = render.split(message)
+    assert len(parts) > 10
+    assert_headed_and_whole(message, parts)
+    for part in parts:
+        activity = MessageActivityInput().add_card(render.card_of(part, data={"forum": 1}))
+        sent = json.dumps(activity.model_dump(by_alias=True, exclude_none=True), ensure_ascii=False)
+        assert len(sent.encode("utf-8")) <= 28_000  # what Teams accepts in one activity
+        first = render.card_json(render.card_of(part))["body"][0]
+        assert first["text"] == "Veckans goda exempel" and first["style"] == "heading"

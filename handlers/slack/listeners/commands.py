@@ -8,10 +8,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands import AdminVerb, Verb, parse
-from bot.forum_admin import settings_form
-from handlers.slack.forums import resolve
+from bot.inbound import CommandGiven
+from handlers.slack.delivery import open_form
 from handlers.slack.listeners.context import Deps, team_of
-from handlers.slack.views import settings_modal, share_modal
+from handlers.slack.process import place_in
+from handlers.slack.views import share_modal
 
 COMMAND = "/ledarforum"
 
@@ -31,13 +32,10 @@ def register(app: App, deps: Deps) -> None:
             return
         if command.verb is Verb.ADMIN and command.admin is AdminVerb.SETTINGS and not command.rest:
             # Past the organiser gate: the settings form opens at once, like the share form.
-            channel = str(body.get("channel_id") or "")
-            actor = deps.actor(body)
-            forum = resolve(deps.dialogue.db, actor.workspace_id, channel)
-            forum = forum or deps.dialogue.forum_for(actor, channel)
-            form = settings_form(deps.dialogue, actor, forum, command.language)
-            if form is not None:
-                client.views_open(trigger_id=body["trigger_id"], view=settings_modal(form))
+            place = place_in(team_of(body), str(body.get("channel_id") or ""))
+            given = CommandGiven(deps.actor(body), place, str(body.get("text") or ""))
+            form = deps.handler.handle(given).form  # only an organiser's answer is a form
+            if form is not None and open_form(client, form, body["trigger_id"]):
                 ack()
                 return
         deps.record(team_of(body), f"command:{body.get('trigger_id')}", "command", body)

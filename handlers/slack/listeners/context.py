@@ -7,9 +7,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.dialogue import Actor, Dialogue
-from bot.domain import Language, Platform
-from handlers.slack.forums import resolve
-from handlers.slack.inbox import Inbox
+from bot.domain import ForumInfo, Language, Platform
+from bot.inbound import Place
+from bot.inbound_handler import InboundHandler
+from bot.places import forum_at, forum_by_id
+from bot.services.inbox import Inbox
 from handlers.slack.process import People
 
 
@@ -25,7 +27,7 @@ class Deps:
 
     def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
         """Store the request durably (raises on a database error: no ack, Slack retries)."""
-        if self.inbox.record(team_id, item_id, kind, body):
+        if self.inbox.record(Platform.SLACK, team_id, item_id, kind, body):
             self.wake()
 
     def language(
@@ -36,9 +38,21 @@ class Deps:
         Within Slack's three seconds the person's locale is only known if it is cached already.
         """
         actor = self.actor(body)
-        forum = resolve(self.dialogue.db, actor.workspace_id, channel_id)
-        forum = forum or self.dialogue.forum_for(actor, "")
+        forum = self.forum_here(actor, channel_id) or self.dialogue.forum_for(actor, "")
         return self.dialogue.language_for(actor, forum, word)
+
+    def forum_here(self, actor: Actor, channel_id: str) -> ForumInfo | None:
+        """The forum of a channel, by the core's rule (a configured one is adopted)."""
+        return forum_at(self.dialogue.db, Place(Platform.SLACK, actor.workspace_id, channel_id))
+
+    def forum(self, forum_id: object) -> ForumInfo | None:
+        """The forum a button or form names by its id."""
+        return forum_by_id(self.dialogue.db, forum_id)
+
+    @property
+    def handler(self) -> InboundHandler:
+        """The core's handler of what people do (it keeps no state of its own)."""
+        return InboundHandler(self.dialogue)
 
     def actor(self, body: dict[str, Any]) -> Actor:
         """The person, with their locale when the cache of ``users.info`` answers has it."""

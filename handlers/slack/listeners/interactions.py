@@ -8,13 +8,15 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot import inbound
 from bot.dialogue import FORGET_CONFIRM
-from bot.forum_admin import SETTINGS_OPEN, form_errors, settings_form
+from bot.forum_admin import SETTINGS_OPEN, form_errors
 from bot.i18n import t
 from bot.posts import SHARE_OPEN, SHARE_UNDO
-from bot.services import forums
 from bot.services.contributions import ContributionError, validate_text
+from handlers.slack.delivery import open_form
 from handlers.slack.listeners.context import Deps, actor_of, team_of
+from handlers.slack.process import place_in
 from handlers.slack.views import (
     CYCLE_CHOICE,
     HOME_EDIT,
@@ -29,9 +31,7 @@ from handlers.slack.views import (
     read_settings,
     read_share,
     read_theme,
-    settings_modal,
     share_modal,
-    theme_modal,
 )
 
 RECORDED_ACTIONS = re.compile(
@@ -79,29 +79,32 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         ack()
         target = json_object(action.get("value"))
-        month, forum_id = target.get("month"), target.get("forum")
-        if not (isinstance(month, int) and 1 <= month <= 12 and isinstance(forum_id, int)):
-            return
-        with deps.dialogue.db.transaction() as session:
-            forum = forums.get(session, forum_id)
-        editor = deps.dialogue.theme_editor(actor_of(body), forum, month) if forum else None
-        if editor is not None:
-            view = theme_modal(deps.language(body), editor)
-            client.views_open(trigger_id=body["trigger_id"], view=view)
+        forum_id = target.get("forum")
+        chosen = inbound.FormSubmitted(
+            deps.actor(body),
+            place_in(team_of(body), ""),
+            inbound.MONTH_FORM,
+            {inbound.MONTH: target.get("month")},
+            forum_ref=forum_id if isinstance(forum_id, int) else 0,
+        )
+        opened = deps.handler.handle(chosen).form  # the month's theme form, for an organiser
+        if opened is not None:
+            open_form(client, opened, body["trigger_id"])
 
     @app.action(SETTINGS_OPEN)
     def on_open_settings(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        value = str(action.get("value") or "")
-        if not (value.isascii() and value.isdigit()):
-            return
-        with deps.dialogue.db.transaction() as session:
-            forum = forums.get(session, int(value))
-        form = settings_form(deps.dialogue, deps.actor(body), forum)
-        if form is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=settings_modal(form))
+        pressed = inbound.ButtonPressed(
+            deps.actor(body),
+            place_in(team_of(body), channel_of(body)),
+            SETTINGS_OPEN,
+            forum_ref=str(action.get("value") or ""),
+        )
+        opened = deps.handler.handle(pressed).form  # the forum's settings, for an organiser
+        if opened is not None:
+            open_form(client, opened, body["trigger_id"])
 
     @app.view(SETTINGS_FORM)
     def on_settings_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

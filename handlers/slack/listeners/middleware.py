@@ -19,9 +19,7 @@ from bot.dialogue import Actor
 from bot.domain import ForumInfo, Language
 from bot.forum_admin import SETTINGS_OPEN
 from bot.i18n import t
-from bot.services import forums
 from bot.services.settings import KEYS
-from handlers.slack.forums import resolve
 from handlers.slack.listeners.context import Deps, actor_of
 from handlers.slack.views import HOME_EDIT, SETTINGS_FORM, THEME_FORM, json_object
 
@@ -33,19 +31,13 @@ Middleware = Callable[..., BoltResponse | None]
 def organiser_gate(deps: Deps) -> Middleware:
     """A Bolt middleware refusing organiser-only requests from everyone else."""
 
-    def forum_by_id(forum_id: object) -> ForumInfo | None:
-        if not isinstance(forum_id, int):
-            return None
-        with deps.dialogue.db.transaction() as session:
-            return forums.get(session, forum_id)
-
     def command_forum(actor: Actor, body: dict[str, Any]) -> tuple[bool, ForumInfo | None]:
         """(is this organiser-only, the forum it concerns), as the dialogue decides it."""
         command = parse(str(body.get("text") or ""))
         if command.verb is not Verb.ADMIN:
             return False, None
         channel = str(body.get("channel_id") or "")
-        here = resolve(deps.dialogue.db, actor.workspace_id, channel)
+        here = deps.forum_here(actor, channel)
         if command.admin is AdminVerb.SETUP:
             return True, here
         return True, here or deps.dialogue.forum_for(actor, channel)
@@ -55,15 +47,13 @@ def organiser_gate(deps: Deps) -> Middleware:
         callback = (body.get("view") or {}).get("callback_id")
         if kind == "view_submission" and callback in (THEME_FORM, SETTINGS_FORM):
             meta = json_object(body["view"].get("private_metadata"))
-            return True, forum_by_id(meta.get("forum"))
+            return True, deps.forum(meta.get("forum"))
         if kind == "block_actions":
             action = (body.get("actions") or [{}])[0]
             if str(action.get("action_id", "")).startswith(f"{HOME_EDIT}:"):
-                return True, forum_by_id(json_object(action.get("value")).get("forum"))
+                return True, deps.forum(json_object(action.get("value")).get("forum"))
             if action.get("action_id") == SETTINGS_OPEN:
-                value = str(action.get("value") or "")
-                forum_id = int(value) if value.isascii() and value.isdigit() else None
-                return True, forum_by_id(forum_id)
+                return True, deps.forum(str(action.get("value") or ""))
         return False, None
 
     def refusal_language(

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, update
@@ -40,7 +41,16 @@ from bot.timing import utcnow
 
 log = logging.getLogger(__name__)
 
-PROCESSING = "processing"
+
+class Status(StrEnum):
+    """Where an inbox row stands: waiting, claimed by a worker, or settled for good."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
 RENEW_EVERY = timedelta(seconds=Settings.worker_renew_seconds)
 STALE_AFTER = timedelta(seconds=Settings.worker_stale_seconds)
 
@@ -155,7 +165,7 @@ def abandoned(now: datetime, lease: timedelta, stale_after: timedelta) -> Column
     owner_alive = exists().where(
         Worker.id == InboundEvent.claimed_by, Worker.renewed_at >= now - stale_after
     )
-    return (InboundEvent.status == PROCESSING) & (
+    return (InboundEvent.status == Status.PROCESSING) & (
         (InboundEvent.claimed_by.is_not(None) & ~owner_alive)
         | (InboundEvent.processed_at < now - lease)
     )
@@ -167,7 +177,7 @@ class Claims:
 
     presence: Presence
     lease: timedelta
-    open_statuses: tuple[str, ...] = ("pending",)
+    open_statuses: tuple[Status, ...] = (Status.PENDING,)
 
     def due(self, now: datetime) -> ColumnElement[bool]:
         """Rows that may be claimed now: in an open status, or abandoned."""
@@ -191,7 +201,7 @@ class Claims:
             update(InboundEvent)
             .where(where, self.due(now))
             .values(
-                status=PROCESSING,
+                status=Status.PROCESSING,
                 processed_at=now,
                 claimed_by=owner,
                 attempts=InboundEvent.attempts + 1,
@@ -207,7 +217,7 @@ class Claims:
             update(InboundEvent)
             .where(
                 where,
-                InboundEvent.status == PROCESSING,
+                InboundEvent.status == Status.PROCESSING,
                 InboundEvent.claimed_by == self.presence.id,
             )
             .values(**values)
