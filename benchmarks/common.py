@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.storage.db import make_engine
 from bot.storage.models import Contribution
-from tests.fakes.slack_signing import sign
+from fakes.slack.signing import sign
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "benchmark-signing-secret"

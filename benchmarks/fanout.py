@@ -19,9 +19,9 @@ from bot.config import Settings
 from bot.core import open_core
 from bot.domain import Platform
 from bot.services import forums
+from fakes.slack import FakeSlackAPI
 from handlers.slack.poster import SlackClients, SlackPoster
 from schedules.scheduler import SchedulerService
-from tests.fakes.slack_api import FakeSlackAPI
 
 MOMENT = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # Monday 3 March 09:00 in Stockholm
 

@@ -31,8 +31,8 @@ from benchmarks.common import (
     signed,
     start_server,
 )
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import FORM, JSON, event_callback, message_event, slash_command
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import FORM, JSON, event_callback, message_event, slash_command
 
 BASELINE = [sys.executable, "-m", "benchmarks.baseline_app"]
 

@@ -21,8 +21,8 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import (
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import (
     FORM,
     JSON,
     event_callback,

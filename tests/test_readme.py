@@ -239,7 +239,7 @@ def test_the_readme_links_every_page_of_docs_and_every_link_resolves() -> None:
 def test_every_path_the_readme_names_exists() -> None:
     """The map of the code ("Where things live") names files and folders that are there."""
     named = re.findall(
-        r"`((?:bot|handlers|schedules|benchmarks|tests|scripts|docs)/[^`\s]*)`",
+        r"`((?:bot|handlers|schedules|benchmarks|fakes|tests|scripts|docs)/[^`\s]*)`",
         README.read_text("utf-8"),
     )
     assert len(named) >= 20

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.services.contributions import clean_text
 from bot.storage.models import Contribution, InboundEvent
-from tests.fakes.slack_signing import FORM, JSON, event_callback, message_event, post_signed
+from fakes.slack.signing import FORM, JSON, event_callback, message_event, post_signed
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, Served
 
 pytestmark = pytest.mark.slow  # hundreds of hostile requests over HTTP

@@ -28,11 +28,11 @@ from bot.i18n import t
 from bot.services import forums
 from bot.services.contributions import MAX_TEXT_CHARS, clean_text
 from bot.storage.models import Contribution, InboundEvent
+from fakes.teams_connector import FakeTeamsConnector, Posted
 from handlers.teams.app import MAX_BODY_BYTES, TeamsAdapter
 from handlers.teams.sender import Limits
 from handlers.web import build_web_app
 from tests.badinput.test_slack_inputs import HOSTILE_TEXTS
-from tests.fakes.teams_connector import FakeTeamsConnector, Posted
 from tests.support import FakeClock
 from tests.teams.conftest import Served
 from tests.teams.support import (

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from bot.storage.db import make_engine
 from bot.storage.models import Contribution, InboundEvent
 from bot.timing import utcnow
+from fakes.slack import FakeSlackAPI
 from tests.conftest import PG_URL
-from tests.fakes.slack_api import FakeSlackAPI
 from tests.slack.conftest import CHANNEL, Served, serve_app, settings_for
 from tests.support import scratch_postgres
 

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from bot.posts import THEME_EVENT
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution, Forum
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import JSON, event_callback, message_event, post_signed
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import JSON, event_callback, message_event, post_signed
 from tests.faults.test_process_kill import Process
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, bot_env
 

@@ -25,10 +25,10 @@ from bot.domain import Platform
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution, InboundEvent, ThemePost
 from bot.timing import utcnow
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import JSON, event_callback, message_event, post_signed
 from handlers.slack.app import slack_clients
 from handlers.slack.poster import ChannelPacer, SlackPoster
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import JSON, event_callback, message_event, post_signed
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, bot_env, settings_for
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from bot.timing import utcnow
-from tests.fakes.slack_signing import message_event
+from fakes.slack.signing import message_event
 from tests.slack.conftest import CHANNEL, Served
 
 

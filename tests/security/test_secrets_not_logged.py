@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import (
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import (
     FORM,
     JSON,
     event_callback,

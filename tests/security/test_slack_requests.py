@@ -15,14 +15,14 @@ from sqlalchemy import func, inspect, select
 
 from bot.i18n import t
 from bot.storage.models import AuditEntry, Contribution, InboundEvent, Organiser, Theme, ThemePost
-from handlers.slack.views import THEME_FORM
-from tests.fakes.slack_signing import (
+from fakes.slack.signing import (
     JSON,
     event_callback,
     message_event,
     post_signed,
     view_submission_payload,
 )
+from handlers.slack.views import THEME_FORM
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, Served
 
 

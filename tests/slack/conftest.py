@@ -1,7 +1,7 @@
 """A real Ledarforum web app on an ephemeral port, talking to a fake Slack Web API.
 
 Requests are signed with Slack's algorithm and sent over HTTP with httpx; the app's Web API calls
-go to :class:`tests.fakes.slack_api.FakeSlackAPI`. Storage-touching tests run on SQLite and, when
+go to :class:`fakes.slack.FakeSlackAPI`. Storage-touching tests run on SQLite and, when
 configured, PostgreSQL (the ``database_url`` fixture).
 """
 
@@ -26,11 +26,8 @@ from bot.domain import ForumInfo, Platform
 from bot.services import forums
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution
-from handlers.slack.app import SlackAdapter, slack_clients
-from handlers.slack.poster import ChannelPacer, SlackPoster
-from handlers.web import SlackEndpoints, build_web_app
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import (
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import (
     FORM,
     JSON,
     event_callback,
@@ -39,6 +36,9 @@ from tests.fakes.slack_signing import (
     post_signed,
     slash_command,
 )
+from handlers.slack.app import SlackAdapter, slack_clients
+from handlers.slack.poster import ChannelPacer, SlackPoster
+from handlers.web import SlackEndpoints, build_web_app
 from tests.support import every_month_cycle, free_port
 
 SECRET = "signing-secret-for-tests"

@@ -9,12 +9,12 @@ from datetime import timedelta
 from bot.domain import Source
 from bot.posts import SHARE_OPEN, SHARE_UNDO
 from bot.timing import utcnow
-from handlers.slack.views import SAVE_SHORTCUT, SHARE_FORM, SHARE_SHORTCUT
-from tests.fakes.slack_signing import (
+from fakes.slack.signing import (
     block_actions_payload,
     message_event,
     view_submission_payload,
 )
+from handlers.slack.views import SAVE_SHORTCUT, SHARE_FORM, SHARE_SHORTCUT
 from tests.slack.conftest import CHANNEL, TEAM, Served
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.domain import ForumInfo
 from bot.services import cycles, forums
 from bot.storage.models import Cycle, InboundEvent
+from fakes.slack.signing import block_actions_payload, view_submission_payload
 from handlers.slack.views import CYCLE_CHOICE, CYCLE_SHARED, HOME_EDIT, THEME_FORM
-from tests.fakes.slack_signing import block_actions_payload, view_submission_payload
 from tests.slack.conftest import CHANNEL, ORGANISER, Served
 
 LEADER = "U2"  # made an organiser of the configured forum only

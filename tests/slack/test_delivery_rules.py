@@ -11,8 +11,7 @@ import pytest
 
 from bot.services import forums
 from bot.storage.db import Database, make_engine
-from handlers.slack.views import HOME_EDIT, THEME_FORM
-from tests.fakes.slack_signing import (
+from fakes.slack.signing import (
     FORM,
     JSON,
     block_actions_payload,
@@ -22,6 +21,7 @@ from tests.fakes.slack_signing import (
     sign,
     view_submission_payload,
 )
+from handlers.slack.views import HOME_EDIT, THEME_FORM
 from tests.slack.conftest import CHANNEL, SECRET, TEAM, Served
 
 

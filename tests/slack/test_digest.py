@@ -18,8 +18,8 @@ from bot.services import contributions, forums, subscriptions
 from bot.services.contributions import NewContribution
 from bot.services.digest import excerpt
 from bot.timing import digest_moment_at_or_before, shift_digest_moment, utcnow
+from fakes.slack import MAX_BLOCKS_JSON_CHARS, blocks_json_length
 from handlers.slack.poster import CHANNEL_INTERVAL
-from tests.fakes.slack_api import MAX_BLOCKS_JSON_CHARS, blocks_json_length
 from tests.slack.conftest import CHANNEL, Served
 
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C999", "<!subteam^")

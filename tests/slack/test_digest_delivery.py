@@ -17,7 +17,7 @@ from bot.i18n import t
 from bot.services import forums, subscriptions
 from bot.storage.models import DigestDelivery, Forum, Subscription
 from bot.timing import digest_moment_at_or_before, shift_digest_moment, utcnow
-from tests.fakes.slack_api import FakeSlackAPI
+from fakes.slack import FakeSlackAPI
 from tests.slack.conftest import ORGANISER, Served, bot_env
 
 pytestmark = pytest.mark.slow

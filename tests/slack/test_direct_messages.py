@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from bot.domain import Source
+from fakes.slack.signing import message_event
 from handlers.slack.oauth import BOT_SCOPES
-from tests.fakes.slack_signing import message_event
 from tests.slack.conftest import Served
 
 MANIFEST = Path(__file__).resolve().parents[2] / "handlers" / "slack" / "manifest.yml"

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution, InboundEvent
 from bot.timing import Moments, digest_moment_at_or_before, shift_digest_moment, utcnow
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import (
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import (
     FORM,
     event_callback,
     message_event,

@@ -19,7 +19,7 @@ from bot.services.inbox import Inbox
 from bot.storage.db import Database
 from bot.storage.models import Base, InboundEvent
 from bot.timing import utcnow
-from tests.fakes.slack_signing import message_event
+from fakes.slack.signing import message_event
 from tests.slack.conftest import CHANNEL, TEAM, Served
 from tests.slack.test_contributing import theme_ts
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from bot.services import audit, cycles
+from fakes.slack.signing import block_actions_payload, view_submission_payload
 from handlers.slack.views import HOME_EDIT, HOME_SUBSCRIBE, THEME_FORM
-from tests.fakes.slack_signing import block_actions_payload, view_submission_payload
 from tests.slack.conftest import ORGANISER, Served
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.i18n import t
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import FORM, post_signed, slash_command
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import FORM, post_signed, slash_command
 from tests.slack.conftest import SECRET, Served
 
 

@@ -25,9 +25,9 @@ from bot.messages import (
     Note,
     Paragraph,
 )
+from fakes.slack import MAX_BLOCKS_JSON_CHARS, validate_message_blocks
 from handlers.slack import render
 from tests.digests import assert_headed_and_whole, large_digest
-from tests.fakes.slack_api import MAX_BLOCKS_JSON_CHARS, validate_message_blocks
 
 
 def _accepted(message: Message) -> list[dict[str, object]]:

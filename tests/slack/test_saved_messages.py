@@ -18,8 +18,8 @@ from bot.posts import SHARE_UNDO
 from bot.services import contributions, forums
 from bot.services.contributions import NewContribution
 from bot.timing import digest_moment_at_or_before, shift_digest_moment, utcnow
+from fakes.slack.signing import block_actions_payload
 from handlers.slack.process import message_time
-from tests.fakes.slack_signing import block_actions_payload
 from tests.slack.conftest import CHANNEL, Served
 
 AUTHOR, SAVER, OTHER = "U2", "U1", "UORG"  # Alex Berg, Kim Lind, the organiser

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.forum_admin import SETTINGS_OPEN
 from bot.services import audit
+from fakes.slack.signing import block_actions_payload, view_submission_payload
 from handlers.slack.views import SETTINGS_FORM
-from tests.fakes.slack_signing import block_actions_payload, view_submission_payload
 from tests.slack.conftest import CHANNEL, ORGANISER, Served
 
 

@@ -18,10 +18,10 @@ from bot.services import forums
 from bot.storage.db import Database, make_engine
 from bot.storage.models import Contribution
 from bot.timing import utcnow
+from fakes.slack import FakeSlackAPI
+from fakes.slack.signing import event_callback, message_event, slash_command
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import ChannelPacer, SlackPoster
-from tests.fakes.slack_api import FakeSlackAPI
-from tests.fakes.slack_signing import event_callback, message_event, slash_command
 from tests.slack.conftest import CHANNEL, TEAM, settings_for
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from fakes.slack import FakeSlackAPI
 from handlers.slack.poster import gate_of, web_client
-from tests.fakes.slack_api import FakeSlackAPI
 
 
 def test_a_rate_limit_holds_every_post_of_the_workspace() -> None:

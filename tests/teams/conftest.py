@@ -16,9 +16,9 @@ from bot.config import Settings
 from bot.core import Core, open_core
 from bot.domain import Platform
 from bot.storage.db import Database
+from fakes.teams_connector import FakeTeamsConnector
 from handlers.teams.app import TeamsAdapter
 from handlers.teams.sender import Limits
-from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.support import FakeClock
 from tests.teams.support import ORGANISER, BotClient
 

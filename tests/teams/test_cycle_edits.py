@@ -13,8 +13,8 @@ from bot.core import Core
 from bot.domain import ForumInfo, Platform
 from bot.i18n import t
 from bot.services import cycles, forums
+from fakes.teams_connector import FakeTeamsConnector
 from handlers.teams.themes import CYCLE, SHARED, THEME_OPEN, THEME_SUBMIT
-from tests.fakes.teams_connector import FakeTeamsConnector
 from tests.teams.support import (
     CHANNEL,
     LEADER,

@@ -18,7 +18,7 @@ from bot.domain import Platform
 from bot.i18n import t
 from bot.services import forums, subscriptions
 from bot.storage.models import DigestDelivery, Subscription
-from tests.fakes.teams_connector import FakeTeamsConnector
+from fakes.teams_connector import FakeTeamsConnector
 from tests.teams.support import CHANNEL, ORGANISER, TENANT, BotClient, channel_message, teams_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:microsoft_teams")

@@ -19,8 +19,8 @@ from bot.domain import ForumInfo, Platform, Source
 from bot.services import forums, subscriptions
 from bot.storage.db import Database
 from bot.storage.models import Contribution, InboundEvent, ThemePost
+from fakes.teams_connector import FakeTeamsConnector, Posted
 from handlers.teams.app import TeamsAdapter
-from tests.fakes.teams_connector import FakeTeamsConnector, Posted
 from tests.support import FakeClock
 from tests.teams.conftest import serve
 from tests.teams.support import (

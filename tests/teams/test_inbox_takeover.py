@@ -16,7 +16,7 @@ from bot.domain import Platform
 from bot.services import forums
 from bot.services.inbox import Inbox, Presence
 from bot.storage.models import Contribution, InboundEvent
-from tests.fakes.teams_connector import FakeTeamsConnector
+from fakes.teams_connector import FakeTeamsConnector
 from tests.support import FakeClock
 from tests.teams.support import CHANNEL, ORGANISER, TENANT, BotClient, channel_message
 

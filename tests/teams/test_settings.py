@@ -12,7 +12,7 @@ from bot.core import Core
 from bot.domain import ForumInfo, Platform
 from bot.services import audit, forums
 from bot.services.settings import KEYS
-from tests.fakes.teams_connector import FakeTeamsConnector, Posted
+from fakes.teams_connector import FakeTeamsConnector, Posted
 from tests.teams.support import (
     CHANNEL,
     LEADER,
