@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, Row, delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import Language
@@ -39,29 +40,28 @@ ERASED = "[erased]"
 _BATCH = 500
 
 
+def _examples(
+    session: Session, platform: str, workspace_id: str, *where: ColumnElement[bool]
+) -> Sequence[Row[Contribution, Forum]]:
+    """A workspace's good examples matching *where*, each with its forum, oldest first."""
+    return session.execute(
+        select(Contribution, Forum)
+        .join(Forum, Forum.id == Contribution.forum_id)
+        .where(Contribution.platform == platform, Contribution.workspace_id == workspace_id, *where)
+        .order_by(Contribution.created_at, Contribution.id)
+    ).all()
+
+
 def collect(session: Session, platform: str, workspace_id: str, user_id: str) -> dict[str, Any]:
     """Everything stored about a person, as JSON-ready data (times in each forum's zone)."""
-    rows = session.execute(
-        select(Contribution, Forum)
-        .join(Forum, Forum.id == Contribution.forum_id)
-        .where(
-            Contribution.platform == platform,
-            Contribution.workspace_id == workspace_id,
-            Contribution.author_id == user_id,
-        )
-        .order_by(Contribution.created_at, Contribution.id)
-    ).all()
-    saved = session.execute(
-        select(Contribution, Forum)
-        .join(Forum, Forum.id == Contribution.forum_id)
-        .where(
-            Contribution.platform == platform,
-            Contribution.workspace_id == workspace_id,
-            Contribution.saved_by_id == user_id,
-            Contribution.author_id != user_id,
-        )
-        .order_by(Contribution.created_at, Contribution.id)
-    ).all()
+    rows = _examples(session, platform, workspace_id, Contribution.author_id == user_id)
+    saved = _examples(
+        session,
+        platform,
+        workspace_id,
+        Contribution.saved_by_id == user_id,
+        Contribution.author_id != user_id,
+    )
     subs = session.execute(
         select(Subscription, Forum)
         .join(Forum, Forum.id == Subscription.forum_id)

@@ -18,8 +18,6 @@ from bot.services.inbox import Inbox, Item
 
 log = logging.getLogger(__name__)
 
-# The name the processing side knows a claimed Slack row by.
-Pending = Item
 # Background work gives way to acknowledgements: it waits for this long a pause in arriving
 # requests, but never longer than MAX_DEFER, so answers are late under a burst, never lost.
 QUIET = 0.05

@@ -26,9 +26,9 @@ from bot.dialogue import Actor
 from bot.domain import Platform, Source
 from bot.inbound_handler import InboundHandler
 from bot.places import adopt_all
+from bot.services.inbox import Item
 from handlers.slack import home
 from handlers.slack.delivery import Recipient, Responder
-from handlers.slack.inbox import Pending
 from handlers.slack.poster import SlackClients, SlackPoster, ask_permalink
 from handlers.slack.render import unescape
 from handlers.slack.views import json_object, read_settings, read_share, theme_values
@@ -172,7 +172,7 @@ class Processor:
             "submission": self._submission,
         }
 
-    def __call__(self, item: Pending) -> None:
+    def __call__(self, item: Item) -> None:
         """Do the work of *item* (raises to have it retried later)."""
         if self.single_workspace and item.workspace_id not in self._adopted:
             adopt_all(self.core.db, Platform.SLACK, item.workspace_id)
