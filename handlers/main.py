@@ -25,6 +25,7 @@ from bot.services.inbox import Presence
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import SlackPoster
+from handlers.site import site_routes
 from handlers.web import SlackEndpoints, build_web_app
 from schedules.scheduler import SchedulerService
 
@@ -103,6 +104,7 @@ class Composition:
             routes += SlackEndpoints(slack.app, settings.slack_signing_secret).routes()
         if self._teams is not None:
             routes += self._teams.routes()
+        routes += site_routes(core)
         socket = slack.socket_mode() if slack is not None and settings.slack_app_token else None
         if slack is None and (settings.slack_bot_token or settings.slack_oauth):
             log.warning(

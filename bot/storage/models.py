@@ -92,6 +92,10 @@ class Theme(Base):
     delivery_sv: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivery_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A stable name for the theme across years; None means "the slug of the Swedish title".
+    key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Keys of earlier themes this one continues (an organiser's explicit link).
+    follows: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     cycle: Mapped[Cycle] = relationship(back_populates="themes")
 
 
@@ -126,6 +130,9 @@ class Forum(Base):
     reminder_after_days: Mapped[int] = mapped_column(Integer, default=10)
     preview_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retention_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The channel's member count when last asked (the share of members who took part).
+    member_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    member_count_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     conversation_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
@@ -141,6 +148,7 @@ class Contribution(Base):
         Index("ix_contributions_forum_created", "forum_id", "created_at"),
         Index("ix_contributions_forum_recorded", "forum_id", "recorded_at"),
         Index("ix_contributions_author", "platform", "workspace_id", "author_id"),
+        Index("ix_contributions_forum_theme", "forum_id", "theme_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -150,6 +158,7 @@ class Contribution(Base):
     period: Mapped[str] = mapped_column(String(7))
     theme_title_sv: Mapped[str | None] = mapped_column(String(200), nullable=True)
     theme_title_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    theme_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     author_id: Mapped[str] = mapped_column(String(255))
     author_name: Mapped[str] = mapped_column(String(255))
     saved_by_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -325,6 +334,62 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class AppSecret(Base):
+    """A generated secret shared by every instance (the web key when none is configured)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+
+class SigninLink(Base):
+    """A one-time sign-in link: the hash of its token, whom it signs in, until when."""
+
+    __tablename__ = "signin_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CalendarFeed(Base):
+    """A forum's calendar feed URL token; renewing revokes the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WebIdentity(Base):
+    """The id a person signs in to the web pages with, for their platform account."""
+
+    __tablename__ = "web_identities"
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "user_id", name="uq_web_identities_platform"),
+        Index("ix_web_identities_signin", "platform", "workspace_id", "signin_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(255))
+    signin_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
 
 
 # The tables of slack_sdk's SQLAlchemy OAuth stores (installs per workspace, install states),
