@@ -38,6 +38,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=3000
 
+# The year wheel is drawn as a PNG with DejaVu Sans (å, ä and ö); slim ships no fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 # A fixed uid/gid, so operators can chown bind mounts to 10001; the passwd entry lets the console
 # forum (getpass.getuser) find a name.
 RUN groupadd --system --gid 10001 ledarforum \

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import BinaryIO, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, Settings, load_settings
@@ -30,12 +30,14 @@ from bot.cycle_file import (
 from bot.domain import CycleDocument, ForumInfo, Platform
 from bot.i18n import t
 from bot.messages import plain_text
-from bot.services import audit, cycles, forums
+from bot.services import audit, cycles, forums, library, stats
 from bot.services import export as exports
 from bot.services import settings as forum_settings
+from bot.services.digest import excerpt
 from bot.services.publishing import Result
 from bot.storage.db import Database
 from bot.timing import ensure_aware, utcnow
+from bot.wheel import wheel_png, wheel_svg
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--forum")
     exported = schedule_commands.add_parser("export", help="print a cycle")
     exported.add_argument("--forum")
-    exported.add_argument("--format", choices=["yaml", "csv", "ics", "json"], default="yaml")
+    exported.add_argument(
+        "--format", choices=["yaml", "csv", "ics", "json", "svg", "png"], default="yaml"
+    )
+    exported.add_argument("--lang", choices=["sv", "en"], help="the wheel's language (svg, png)")
+    exported.add_argument("--output", help="write to this file instead of standard output")
 
     db = commands.add_parser("db", help="the database")
     db_commands = db.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -125,6 +131,24 @@ def build_parser() -> argparse.ArgumentParser:
     audit_log.add_argument("--forum", help="one forum's entries (default: every entry)")
     audit_log.add_argument("--format", choices=["text", "json"], default="text")
     audit_log.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
+
+    login = commands.add_parser("login-link", help="print a one-time sign-in link (15 minutes)")
+    login.add_argument("--user", required=True, help="the person's user id on their platform")
+    login.add_argument("--platform", choices=["slack", "teams", "console"], default="slack")
+    login.add_argument("--workspace", help="Slack team or Teams tenant id (default: the only one)")
+
+    found = commands.add_parser("search", help="search the good practices, best match first")
+    found.add_argument("query", help="words to look for (a word also finds longer words)")
+    found.add_argument("--forum", help="a forum's channel id or id (default: every forum)")
+    found.add_argument("--year", type=int, help="only examples of this year's themes")
+    found.add_argument("--format", choices=["text", "json"], default="text")
+
+    participation = commands.add_parser(
+        "stats", help="participation per month and theme, last year beside it (no names)"
+    )
+    participation.add_argument("--forum", help="a forum's channel id or id (default: every forum)")
+    participation.add_argument("--year", type=int, help="calendar year (default: this year)")
+    participation.add_argument("--format", choices=["text", "csv", "json"], default="text")
     return parser
 
 
@@ -212,20 +236,42 @@ def _schedule(
             file=out,
         )
         return EXIT_OK
+    if args.format == "png" and args.output is None and out.isatty():
+        raise UsageError("a PNG is binary: use --output FILE or redirect standard output.")
     core = adapters.open(settings)
     try:
         forum = _forums(core, args.forum)[0] if args.forum else None
+        # The wheel shows this year (in the forum's zone) with today marked.
+        today = utcnow().astimezone(ZoneInfo(forum.timezone if forum else settings.timezone))
         with core.db.transaction() as session:
             if forum is not None:
-                doc = cycles.for_forum(session, forum)
+                doc = cycles.for_forum(session, forum, today.year)
             else:
                 doc = cycles.load(session, cycles.DEFAULT_KEY) or CycleDocument(name="")
+        if args.format in ("svg", "png"):
+            lang = args.lang or (forum.language if forum else settings.language)
+            if args.format == "svg":
+                picture = wheel_svg(doc, lang, year=today.year, today=today.date()).encode()
+            else:
+                picture = wheel_png(doc, lang, year=today.year, today=today.date())
+            if args.output:
+                Path(args.output).write_bytes(picture)
+            elif args.format == "svg":
+                out.write(picture.decode())
+            else:
+                binary: BinaryIO | None = getattr(out, "buffer", None)
+                if binary is None:
+                    raise UsageError("this output takes no binary data: use --output FILE.")
+                out.flush()
+                binary.write(picture)
+                binary.flush()
+            return EXIT_OK
         if args.format == "yaml":
-            out.write(dump_cycle_yaml(doc))
+            text = dump_cycle_yaml(doc)
         elif args.format == "csv":
-            out.write(dump_cycle_csv(doc))
+            text = dump_cycle_csv(doc)
         elif args.format == "json":
-            out.write(dump_cycle_json(doc))
+            text = dump_cycle_json(doc)
         else:
             calendar_forum = forum or ForumInfo(
                 id=0,
@@ -236,9 +282,11 @@ def _schedule(
                 language=settings.language,
                 timezone=settings.timezone,
             )
-            out.write(
-                exports.cycle_calendar(doc, calendar_forum, utcnow(), calendar_forum.language)
-            )
+            text = exports.cycle_calendar(doc, calendar_forum, utcnow(), calendar_forum.language)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            out.write(text)
     finally:
         core.close()
     return EXIT_OK
@@ -297,6 +345,79 @@ def _audit(args: argparse.Namespace, core: Core, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _stats(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
+    if args.year is not None and not 1000 <= args.year <= 9999:
+        raise UsageError(f"--year must be a year such as 2026, not {args.year}.")
+    found = [core.dialogue.participation(f, args.year)[0] for f in _forums(core, args.forum)]
+    if args.format == "csv":
+        out.write(stats.as_csv(found))
+    elif args.format == "json":
+        out.write(stats.as_json(found))
+    else:
+        if not found:
+            print("No forums.", file=out)
+        for report in found:
+            print(f"# forum {report.forum_id}", file=out)
+            out.write(stats.as_text(report, settings.language))
+    return EXIT_OK
+
+
+def _search(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
+    try:
+        library.check(args.query)
+    except library.SearchError as problem:
+        raise UsageError(t("en", problem.key, **problem.params)) from problem
+    if args.year is not None and not 1900 <= args.year <= 9999:
+        raise UsageError(f"--year must be a year such as 2026, not {args.year}.")
+    lang = settings.language
+    with core.db.transaction() as session:
+        found = [
+            item
+            for forum in _forums(core, args.forum)
+            for item in library.search(session, forum.id, args.query, year=args.year)
+        ]
+    if args.format == "json":
+        items = [library.as_dict(item) for item in found]
+        out.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not found:
+        print("No good practices found: try fewer words, or the beginning of a word.", file=out)
+    for item in found:
+        theme = item.theme_title.get(lang) if item.theme_title else t(lang, "digest.no_theme")
+        author = item.author_name or t(lang, "digest.anonymous")
+        print(
+            f"forum {item.forum_id} #{item.id} {item.period} {theme} · {author}"
+            f" · {item.permalink or '-'}",
+            file=out,
+        )
+        print(f"  {excerpt(item.text)}", file=out)
+    return EXIT_OK
+
+
+def _login_link(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
+    from bot.services import signin  # only this command needs it
+
+    platform = Platform(args.platform)
+    user = args.user.strip()
+    if not user or len(user) > 255 or any(char.isspace() for char in user):
+        raise UsageError(f"--user must be a user id without spaces, not {args.user!r}.")
+    workspace = args.workspace
+    with core.db.transaction() as session:
+        if workspace is None:
+            known = {f.workspace_id for f in forums.all_forums(session, platform) if f.workspace_id}
+            if len(known) > 1:
+                raise UsageError(
+                    f"--workspace is needed: {platform.value} forums are in "
+                    f"{', '.join(sorted(known))}."
+                )
+            # The console adapter's one workspace is "local"; a Slack or Teams forum whose
+            # workspace is not learnt yet is seen from any workspace of its platform.
+            workspace = known.pop() if known else ("local" if platform is Platform.CONSOLE else "")
+        token = signin.create_link(session, platform, workspace, user, now=utcnow())
+    print(f"{settings.public_url}/signin/link/{token}", file=out)
+    return EXIT_OK
+
+
 def dispatch(
     args: argparse.Namespace,
     settings: Settings,
@@ -322,6 +443,12 @@ def dispatch(
             return adapters.console(core, stdin, out)
         finally:
             core.close()
+    if args.command == "login-link":
+        core = adapters.open(settings)
+        try:
+            return _login_link(args, settings, core, out)
+        finally:
+            core.close()
     if args.command == "run":
         core = adapters.open(
             settings, console=not (settings.slack_configured or settings.teams_configured)
@@ -330,12 +457,20 @@ def dispatch(
             return adapters.run(core)
         finally:
             core.close()
-    if args.command in ("forum", "audit"):
+    if args.command in ("forum", "audit", "stats"):
         core = adapters.open(settings)
         try:
             if args.command == "forum":
                 return _forum_settings(args, settings, core, out)
+            if args.command == "stats":
+                return _stats(args, settings, core, out)
             return _audit(args, core, out)
+        finally:
+            core.close()
+    if args.command == "search":
+        core = adapters.open(settings)
+        try:
+            return _search(args, settings, core, out)
         finally:
             core.close()
     at = _parse_at(getattr(args, "at", None))

@@ -26,6 +26,7 @@ class Verb(enum.StrEnum):
     LANGUAGE = "language"
     MY_DATA = "my-data"
     FORGET_ME = "forget-me"
+    SEARCH = "search"
     ADMIN = "admin"
 
 
@@ -70,6 +71,9 @@ _VERBS: dict[str, Verb] = {
     "glöm-mig": Verb.FORGET_ME,
     "glom-mig": Verb.FORGET_ME,
     "forget-me": Verb.FORGET_ME,
+    "sök": Verb.SEARCH,
+    "sok": Verb.SEARCH,
+    "search": Verb.SEARCH,
     "admin": Verb.ADMIN,
 }
 
@@ -116,6 +120,8 @@ _SWEDISH = frozenset(
         "mina-data",
         "glöm-mig",
         "glom-mig",
+        "sök",
+        "sok",
     }
 )
 _ENGLISH = frozenset(
@@ -130,6 +136,7 @@ _ENGLISH = frozenset(
         "language",
         "my-data",
         "forget-me",
+        "search",
     }
 )
 # After "admin": the Swedish texts show setup, post-theme, digest, schedule, stats and organisers

@@ -58,6 +58,11 @@ class Settings:
     inbox_lease_seconds: float = 300.0
     inbox_request_lease_seconds: float = 120.0
     inbox_batch: int = 8
+    # The web pages (issue 13): the base URL people reach, the key that signs cookies (else one
+    # generated and kept in the database) and the Microsoft sign-in authority.
+    public_url: str = "http://localhost:3000"
+    secret_key: str | None = field(default=None, repr=False)
+    entra_authority: str = "https://login.microsoftonline.com/organizations"
 
     @property
     def slack_configured(self) -> bool:
@@ -83,6 +88,7 @@ class Settings:
             self.slack_client_secret,
             self.slack_state_secret,
             self.teams_client_secret,
+            self.secret_key,
         )
         return [value for value in values if value]
 
@@ -188,6 +194,38 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _public_url(env: Mapping[str, str], port: int) -> str:
+    value = _text(env, "LEDARFORUM_PUBLIC_URL") or f"http://localhost:{port}"
+    scheme, _, rest = value.partition("://")
+    if scheme not in {"http", "https"} or not rest.split("/")[0] or any(c in value for c in " ?#"):
+        raise ConfigError(
+            f"LEDARFORUM_PUBLIC_URL must be an http(s) URL such as https://ledarforum.example.se, "
+            f"not {value!r}."
+        )
+    return value.rstrip("/")
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    value = _text(env, "LEDARFORUM_SECRET_KEY")
+    if value is not None and len(value) < 32:
+        # The value itself is never repeated: it is a secret even when too short.
+        raise ConfigError(
+            "LEDARFORUM_SECRET_KEY must be at least 32 characters long (or unset, to have one "
+            "generated and kept in the database)."
+        )
+    return value
+
+
+def _entra_authority(env: Mapping[str, str]) -> str:
+    tenant = _text(env, "TEAMS_TENANT_ID") or "organizations"
+    value = _text(env, "LEDARFORUM_ENTRA_AUTHORITY") or (
+        f"https://login.microsoftonline.com/{tenant}"
+    )
+    if not value.startswith("https://") or not value[len("https://") :].split("/")[0]:
+        raise ConfigError(f"LEDARFORUM_ENTRA_AUTHORITY must be an https URL, not {value!r}.")
+    return value.rstrip("/")
+
+
 def settings_from(env: Mapping[str, str]) -> Settings:
     """Build and validate settings from a mapping of variables (the environment)."""
     language = (_text(env, "LEDARFORUM_LANGUAGE") or "sv").lower()
@@ -239,6 +277,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             env, "LEDARFORUM_INBOX_REQUEST_LEASE_SECONDS", Settings.inbox_request_lease_seconds
         ),
         inbox_batch=_count(env, "LEDARFORUM_INBOX_BATCH", Settings.inbox_batch, 100),
+        public_url=_public_url(env, _port(env)),
+        secret_key=_secret_key(env),
+        entra_authority=_entra_authority(env),
     )
 
 

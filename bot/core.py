@@ -53,7 +53,7 @@ def open_core(
     seed(db, settings)
     posters: dict[Platform, Poster] = {}
     metrics = Metrics()
-    publisher = Publisher(db, posters, clock, metrics)
+    publisher = Publisher(db, posters, clock, metrics, public_url=settings.public_url)
     dialogue = Dialogue(
         db,
         publisher,

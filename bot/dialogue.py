@@ -41,6 +41,7 @@ from bot.posts import (
     publish_outcome,
     save_confirmation,
     save_notice,
+    search_results,
     share_confirmation,
     year_overview,
 )
@@ -48,6 +49,7 @@ from bot.services import (
     contributions,
     cycles,
     forums,
+    library,
     organisers,
     preferences,
     privacy,
@@ -59,8 +61,10 @@ from bot.services.contributions import ContributionError, NewContribution
 from bot.services.publishing import Publisher
 from bot.storage.db import Database
 from bot.timing import Period, digest_moment_at_or_before, shift_digest_moment, utcnow
+from bot.wheel import chat as wheel_chat
 
 FORGET_CONFIRM = "forget_confirm"
+SEARCH_RESULTS = 5  # a chat answer shows the best few; the library page shows the rest
 CONFIRM_WORDS = frozenset({"bekräfta", "bekrafta", "confirm", "ja", "yes"})
 _USER_REF = re.compile(r"^<?@?([A-Za-z0-9_:.\-]{2,128})(?:\|[^>]*)?>?$")
 
@@ -245,8 +249,19 @@ class Dialogue:
         if verb is Verb.YEAR:
             with self.db.transaction() as session:
                 current = cycles.current(session, forum, self.clock())
-                doc = cycles.for_forum(session, forum)
-            return Reply([year_overview(doc, current.period, lang)])
+                doc = cycles.for_forum(session, forum, current.period.year)
+                # The wheel by its public URL, keyed by the forum's feed token (bot.wheel.chat).
+                picture = wheel_chat.picture_url(
+                    session, self.publisher.public_url, forum, lang, actor=actor.ref
+                )
+            files = []
+            if picture is None and forum.platform is Platform.SLACK:
+                # No address Slack can fetch: the wheel goes as a file to the person's DM.
+                files = [wheel_chat.picture_file(doc, forum, lang, self.clock())]
+            answer = year_overview(doc, current.period, lang, picture)
+            return Reply([answer], pictures=files)
+        if verb is Verb.SEARCH:
+            return Reply([self._search(forum, command.rest, lang)])
         if verb is Verb.SHARE:
             if not command.rest:
                 return Reply(form=ShareForm(lang, forum.id))
@@ -276,6 +291,16 @@ class Dialogue:
             start, _ = digests.window(session, forum.id, upcoming, when)
             digest = digests.load(session, forum.id, start, at)
         return digest_post(forum, digest, lang, preview=True)
+
+    def _search(self, forum: ForumInfo, query: str, lang: Language) -> Message:
+        """The forum's best-matching examples, privately (``sök``/``search``)."""
+        try:
+            library.check(query)
+        except library.SearchError as problem:
+            return error(lang, problem.key, **problem.params)
+        with self.db.transaction() as session:
+            found = library.search(session, forum.id, query, limit=SEARCH_RESULTS + 1)
+        return search_results(query, found[:SEARCH_RESULTS], lang, more=len(found) > SEARCH_RESULTS)
 
     def _language(self, actor: Actor, rest: str, lang: Language) -> Reply:
         choice = rest.strip().casefold()[:2]
@@ -436,7 +461,7 @@ class Dialogue:
         if admin is AdminVerb.SCHEDULE:
             with self.db.transaction() as session:
                 current = cycles.current(session, forum, now)
-                doc = cycles.for_forum(session, forum)
+                doc = cycles.for_forum(session, forum, current.period.year)
             how = info(lang, for_platform(lang, "admin.schedule", actor.platform))
             return Reply([year_overview(doc, current.period, lang), how])
         if admin is AdminVerb.STATS:
@@ -449,13 +474,19 @@ class Dialogue:
         """True for the configured organisers, the only ones who may edit the shared cycle."""
         return actor.user_id in self.configured_organisers
 
-    def theme_editor(self, actor: Actor, forum: ForumInfo, month: int) -> ThemeEditor | None:
-        """What the theme form of *month* shows *actor*; None when they may not edit it."""
+    def theme_editor(
+        self, actor: Actor, forum: ForumInfo, month: int, *, year: int | None = None
+    ) -> ThemeEditor | None:
+        """What the theme form of *month* shows *actor*; None when they may not edit it.
+
+        *year* defaults to the year of that month's current or coming theme.
+        """
         if not 1 <= month <= 12 or not self.is_organiser(actor, forum):
             return None
+        year = cycles.coming_year(forum, month, self.clock()) if year is None else year
         with self.db.transaction() as session:
-            theme = cycles.for_forum(session, forum).theme_for(month)
-            own = cycles.edit_target(session, forum, shared=False)
+            theme = cycles.for_forum(session, forum, year).theme_for(month)
+            own = cycles.edit_target(session, forum, shared=False, year=year)
             shared = cycles.edit_target(session, forum, shared=True)
         return ThemeEditor(forum, month, theme, own, shared, self.may_edit_shared(actor))
 
@@ -467,18 +498,24 @@ class Dialogue:
         theme: ThemeContent | None,
         *,
         shared: bool = False,
+        year: int | None = None,
     ) -> cycles.EditTarget | None:
         """Save a month's theme edited from *forum*; the cycle changed, or None when refused.
 
-        Checked here for every adapter: a forum's organisers change the forum's own cycle
-        (copied from the default on the first edit); only configured organisers the default.
+        Checked here for every adapter: a forum's organisers change the forum's cycle for that
+        *year* when it has one (default: the year of the month's current or coming theme), else
+        the forum's own cycle (copied from the default on the first edit); only configured
+        organisers the default.
         """
         if not 1 <= month <= 12 or not self.is_organiser(actor, forum):
             return None
         if shared and not self.may_edit_shared(actor):
             return None
+        year = cycles.coming_year(forum, month, self.clock()) if year is None else year
         with self.db.transaction() as session:
-            return cycles.set_theme(session, forum, theme, month, actor=actor.ref, shared=shared)
+            return cycles.set_theme(
+                session, forum, theme, month, actor=actor.ref, shared=shared, year=year
+            )
 
     def setup(self, actor: Actor, channel_id: str, lang: Language) -> Reply:
         """Make a channel a forum and its creator an organiser of it."""
@@ -542,9 +579,29 @@ class Dialogue:
                     key = "admin.organisers.removed" if removed else "admin.organisers.not"
         return Reply([info(lang, key, user=target)])
 
+    def participation(
+        self, forum: ForumInfo, year: int | None = None
+    ) -> tuple[stats.Participation, Period]:
+        """The forum's participation in *year* (default: the current theme period's year) and
+        the current period; the channel's member count is asked of the platform at most once a
+        day (:func:`bot.services.stats.member_count`)."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            period = cycles.current(session, forum, now).period
+        poster = self.publisher.posters.get(forum.platform)
+        found = stats.forum_participation(self.db, forum, poster, year=year or period.year, now=now)
+        return found, period
+
     def _stats(self, forum: ForumInfo, lang: Language) -> Message:
         with self.db.transaction() as session:
             overview = stats.forum_stats(session, forum.id)
+        # The trend: this month against the same month last year, the share of the members.
+        trend, period = self.participation(forum)
+        trend_items = (
+            Paragraph(t(lang, "stats.trend")),
+            Bullets(stats.trend_lines(trend, period.month, lang)),
+            Paragraph(stats.members_text(lang, trend.members)),
+        )
         items = tuple(
             t(
                 lang,
@@ -565,5 +622,11 @@ class Dialogue:
         return Message(
             "stats",
             summary,
-            (Header(t(lang, "admin.stats.header")), Paragraph(summary), *ended, Bullets(items)),
+            (
+                Header(t(lang, "admin.stats.header")),
+                Paragraph(summary),
+                *ended,
+                *trend_items,
+                Bullets(items),
+            ),
         )

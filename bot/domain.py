@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, TypeGuard, get_args
 
@@ -65,6 +67,28 @@ class ThemeContent:
     questions: tuple[Bilingual, ...]
     delivery: Bilingual | None = None
     links: tuple[Link, ...] = ()
+    # A stable name across years (None: the slug of the Swedish title), and the keys of earlier
+    # themes this one continues: how "when a theme comes back" finds last year's examples.
+    explicit_key: str | None = None
+    follows: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The theme's key: the explicit one, else the slug of the Swedish title."""
+        return self.explicit_key or theme_slug(self.title.sv or self.title.en)
+
+
+THEME_KEY_MAX = 64
+_SLUG_RUN = re.compile(r"[^a-z0-9]+")
+
+
+def theme_slug(title: str) -> str:
+    """A theme key made from a title: lowercase, accents dropped (å ä ö -> a a o), every run of
+    other characters one "-", at most 64 characters ("Medarbetarsamtal & lön" ->
+    "medarbetarsamtal-lon"); "" when the title has no letter or digit."""
+    decomposed = unicodedata.normalize("NFKD", title.lower())
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _SLUG_RUN.sub("-", folded).strip("-")[:THEME_KEY_MAX].rstrip("-")
 
 
 @dataclass(frozen=True)

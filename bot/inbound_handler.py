@@ -303,8 +303,7 @@ class InboundHandler:
             return Reply(form=ThemeForm(lang, editor))
         typed = {name: str(event.values.get(name) or "") for name in theme_form.NAMES}
         shared = event.values.get(CYCLE) == SHARED_CYCLE
-        with self.db.transaction() as session:  # the links are not in the form: kept
-            keep = cycles.for_forum(session, editor.forum).theme_for(editor.month)
+        keep = editor.theme  # the links are not in the form: kept (as the edited year shows them)
         form = theme_form.read(typed, editor.month, lang, keep)
         errors = dict(form.errors)
         if shared and not editor.may_edit_shared:

@@ -94,7 +94,15 @@ class Actions:
     buttons: tuple[Button, ...]
 
 
-Element = Header | Paragraph | Bullets | Links | Entry | Note | Divider | Actions
+@dataclass(frozen=True)
+class Picture:
+    """A picture by its public URL (the year wheel); ``alt`` says what it shows."""
+
+    url: str
+    alt: str
+
+
+Element = Header | Paragraph | Bullets | Links | Entry | Note | Divider | Actions | Picture
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,15 @@ class FileAttachment:
 
 
 @dataclass(frozen=True)
+class PictureFile:
+    """A picture delivered privately as a file (the year wheel, where no public URL serves it)."""
+
+    filename: str
+    data: bytes
+    title: str
+
+
+@dataclass(frozen=True)
 class Notification:
     """A private message to someone other than the person answered (a saved message's author)."""
 
@@ -145,6 +162,9 @@ class Reply:
     files: list[FileAttachment] = field(default_factory=list)
     notify: list[Notification] = field(default_factory=list)
     forum: ForumInfo | None = None
+    # Uploaded privately where the platform takes files (Slack); elsewhere the answer's
+    # Picture element by URL, or nothing, shows the year wheel.
+    pictures: list[PictureFile] = field(default_factory=list)
 
 
 def plain_text(message: Message) -> str:
@@ -175,6 +195,8 @@ def plain_text(message: Message) -> str:
                 lines.append("")
             case Actions(buttons=buttons):
                 lines.append("  ".join(f"[{button.label}]" for button in buttons))
+            case Picture(url=url, alt=alt):
+                lines.append(f"  → {alt}: {url}")
     return "\n".join(lines)
 
 

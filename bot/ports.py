@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.domain import ForumInfo
 from bot.messages import Message
@@ -57,4 +57,17 @@ class Poster(Protocol):
         Raises :class:`RecipientGone` when the platform says the person cannot be reached at
         all; any other exception means "maybe later".
         """
+        ...
+
+
+@runtime_checkable
+class MemberCounter(Protocol):
+    """An optional capability of a poster: how many members the forum's channel has.
+
+    Kept apart from :class:`Poster` so a platform that cannot tell (the console) need not say so.
+    The core asks at most once a day per forum (:func:`bot.services.stats.member_count`).
+    """
+
+    def member_count(self, forum: ForumInfo) -> int | None:
+        """The channel's member count, or None when the platform will not tell."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,14 +21,17 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
 )
 from bot.services.digest import Digest, excerpt
+from bot.services.library import Found
 from bot.timing import Period
 
 THEME_EVENT = "ledarforum_theme_post"
 DIGEST_EVENT = "ledarforum_digest"
 SHARE_OPEN = "share_open"
 SHARE_UNDO = "share_undo"
+SEARCH_EXCERPT_CHARS = 280  # a search answer shows several examples: each a little shorter
 
 
 def invocation(platform: Platform) -> str:
@@ -71,13 +75,30 @@ def theme_elements(theme: ThemeContent, lang: Language) -> list[Element]:
     return elements
 
 
-def theme_post(forum: ForumInfo, period: Period, theme: ThemeContent) -> Message:
-    """The monthly theme post for a forum's channel."""
+def theme_post(
+    forum: ForumInfo,
+    period: Period,
+    theme: ThemeContent,
+    *,
+    last_year: int = 0,
+    last_year_url: str | None = None,
+) -> Message:
+    """The monthly theme post for a forum's channel.
+
+    *last_year* examples on this theme last year (``bot.services.comeback``) add a line that
+    links to them in the library (*last_year_url*), or without a web address names the search.
+    """
     lang = forum.language
     title = theme.title.get(lang)
     month = month_name(lang, period.month)
     elements: list[Element] = [Header(t(lang, "theme.header", month=month, title=title))]
     elements += theme_elements(theme, lang)
+    if last_year > 0 and last_year_url:
+        label = t(lang, "comeback.last_year", count=last_year)
+        elements.append(Links((LinkItem(label, last_year_url),)))
+    elif last_year > 0:
+        command = invocation(forum.platform)
+        elements.append(Note(t(lang, "comeback.search_hint", count=last_year, command=command)))
     elements.append(
         Actions((Button(SHARE_OPEN, t(lang, "theme.share_button"), period.key, primary=True),))
     )
@@ -187,6 +208,7 @@ def help_message(
         t(lang, "help.cmd.language"),
         t(lang, "help.cmd.my_data"),
         t(lang, "help.cmd.forget_me"),
+        t(lang, "help.cmd.search"),
     ]
     elements.append(Bullets(tuple(commands), title=t(lang, "help.commands")))
     if organiser:
@@ -219,8 +241,11 @@ def admin_help(lang: Language, unknown: str | None = None) -> Message:
     return Message("help", t(lang, "admin.help.header"), tuple(elements))
 
 
-def year_overview(doc: CycleDocument, current: Period, lang: Language) -> Message:
-    """The year's themes at a glance, the current month marked."""
+def year_overview(
+    doc: CycleDocument, current: Period, lang: Language, picture: str | None = None
+) -> Message:
+    """The year's themes at a glance, the current month marked; *picture* is the public URL
+    of the year wheel, shown above the list when the platform can fetch it."""
     items = []
     for month in range(1, 13):
         theme = doc.theme_for(month)
@@ -228,10 +253,13 @@ def year_overview(doc: CycleDocument, current: Period, lang: Language) -> Messag
         title = theme.title.get(lang) if theme else t(lang, "year.no_theme")
         marker = " ◀" if month == current.month else ""
         items.append(f"{name}: {title}{marker}")
+    wheel: tuple[Picture, ...] = ()
+    if picture:
+        wheel = (Picture(picture, t(lang, "wheel.chat.alt", year=current.year)),)
     return Message(
         "year",
         t(lang, "year.header"),
-        (Header(t(lang, "year.header")), Bullets(tuple(items))),
+        (Header(t(lang, "year.header")), *wheel, Bullets(tuple(items))),
     )
 
 
@@ -322,3 +350,33 @@ def save_notice(
             Actions((Button(SHARE_UNDO, t(lang, "save.remove"), str(contribution_id)),)),
         ),
     )
+
+
+def search_results(
+    query: str, found: Sequence[Found], lang: Language, *, more: bool = False
+) -> Message:
+    """The answer to ``sök``/``search``: the best matches, each with its theme, month and link.
+
+    The query and the examples are people's text: they travel as user text and :class:`Entry`,
+    which every renderer defuses (as in the digest), so nothing re-posted can ping anyone.
+    """
+    shown = " ".join(query.split())
+    if not found:
+        text = t(lang, "search.none", query=shown)
+        return Message("info", text, (Paragraph(text, user=True),))
+    intro = t(lang, "search.results", query=shown)
+    elements: list[Element] = [Paragraph(intro, user=True)]
+    for item in found:
+        title = item.theme_title.get(lang) if item.theme_title else t(lang, "digest.no_theme")
+        month = month_year(lang, item.period.year, item.period.month)
+        elements.append(
+            Entry(
+                author=item.author_name or t(lang, "digest.anonymous"),
+                text=excerpt(item.text, SEARCH_EXCERPT_CHARS),
+                link=item.permalink,
+                when=f"{title} · {month}",
+            )
+        )
+    if more:
+        elements.append(Note(t(lang, "search.more")))
+    return Message("search", intro, tuple(elements))

@@ -49,7 +49,7 @@ class ThemeInput:
 def read(
     values: Mapping[str, str], month: int, lang: Language, keep: ThemeContent | None = None
 ) -> ThemeInput:
-    """The theme typed into the form's inputs, validated; *keep* supplies its links."""
+    """The theme typed into the form's inputs, validated; *keep* supplies its links and key."""
 
     def value(name: str) -> str:
         return (values.get(name) or "").strip()
@@ -68,6 +68,9 @@ def read(
         ),
         delivery=delivery if delivery.sv or delivery.en else None,
         links=keep.links if keep else (),
+        # The form does not show them: an edit keeps the theme's key and what it follows.
+        explicit_key=keep.explicit_key if keep else None,
+        follows=keep.follows if keep else (),
     )
     errors: dict[str, str] = {}
     if len(questions_sv) != len(questions_en):

@@ -11,7 +11,10 @@ Point an activity's ``serviceUrl`` (or the poster's stored conversation referenc
 * ``POST /v3/conversations`` creates a 1:1 chat (``{"id": "a:…"}``, the same id for the same member,
   as Teams does) or a channel thread (``{"id": "<channel>;messageid=N", "activityId": "N"}``);
   ``tenantId`` is required, as it is in Teams;
-* ``GET /v3/conversations/{id}/members/{userId}`` answers a member by Teams id or AAD object id.
+* ``GET /v3/conversations/{id}/members/{userId}`` answers a member by Teams id or AAD object id;
+* ``GET /v3/conversations/{id}/pagedMembers?pageSize=&continuationToken=`` pages through the
+  roster :meth:`FakeTeamsConnector.set_roster` gave the team (empty until then). A GET's query
+  parameters are recorded as its request body.
 
 :meth:`FakeTeamsConnector.refuse_member` makes one person's 1:1 chat answer 403 or 404 for good.
 Message ids look like Teams' (millisecond timestamps, strictly increasing). Faults are injected
@@ -32,12 +35,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 JSONDict = dict[str, Any]
 
 _ACTIVITIES = re.compile(r"^/v3/conversations/(?P<cid>[^/]+)/activities(?:/(?P<aid>[^/]+))?$")
 _MEMBER = re.compile(r"^/v3/conversations/(?P<cid>[^/]+)/members/(?P<uid>[^/]+)$")
+_PAGED_MEMBERS = re.compile(r"^/v3/conversations/(?P<cid>[^/]+)/pagedMembers$")
 _THREAD = ";messageid="
 
 
@@ -98,6 +102,7 @@ class _State:
     refused: dict[str, int] = field(default_factory=dict)  # member id -> status for their chat
     faults: deque[_Fault] = field(default_factory=deque)
     last_id: int = 0
+    rosters: dict[str, list[str]] = field(default_factory=dict)  # team/channel id -> member ids
 
 
 class FakeTeamsConnector:
@@ -187,6 +192,11 @@ class FakeTeamsConnector:
         with self._lock:
             self._state.refused[_teams_id(member_id)] = status
 
+    def set_roster(self, conversation_id: str, members: list[str]) -> None:
+        """The members (AAD object ids or Teams ids) ``pagedMembers`` lists for a team."""
+        with self._lock:
+            self._state.rosters[conversation_id] = list(members)
+
     def posted(self, *, include_deleted: bool = False) -> list[Posted]:
         """The messages made, in order."""
         with self._lock:
@@ -211,7 +221,10 @@ class FakeTeamsConnector:
         """Forget the messages, requests and faults; 1:1 chats stay, as they do in Teams."""
         with self._lock:
             self._state = _State(
-                chats=self._state.chats, refused=self._state.refused, last_id=self._state.last_id
+                chats=self._state.chats,
+                refused=self._state.refused,
+                last_id=self._state.last_id,
+                rosters=self._state.rosters,
             )
 
     # -- the server ----------------------------------------------------------------------------
@@ -225,7 +238,8 @@ class FakeTeamsConnector:
         path = unquote(urlsplit(handler.path).path)
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
-        body: JSONDict | None = None
+        query = dict(parse_qsl(urlsplit(handler.path).query))
+        body: JSONDict | None = dict(query) if method == "GET" and query else None
         if raw:
             try:
                 body = json.loads(raw)
@@ -318,6 +332,9 @@ class FakeTeamsConnector:
         if member and method == "GET":
             user = member["uid"]
             return 200, {"id": _teams_id(user), "aadObjectId": _aad_id(user), "name": user}
+        paged = _PAGED_MEMBERS.match(path)
+        if paged and method == "GET":
+            return 200, self._roster_page(paged["cid"], body or {})
         match = _ACTIVITIES.match(path)
         if match is None:
             return 404, {"error": {"code": "NotFound"}}
@@ -352,6 +369,18 @@ class FakeTeamsConnector:
                 )
                 return 200, None
         return 405, {"error": {"code": "MethodNotAllowed"}}
+
+    def _roster_page(self, conversation_id: str, query: JSONDict) -> JSONDict:
+        with self._lock:
+            roster = list(self._state.rosters.get(conversation_id, []))
+        size = max(1, min(int(query.get("pageSize") or 200), 500))
+        start = int(query.get("continuationToken") or 0)
+        page = roster[start : start + size]
+        following = start + size if start + size < len(roster) else None
+        return {
+            "members": [{"id": _teams_id(u), "aadObjectId": _aad_id(u), "name": u} for u in page],
+            "continuationToken": str(following) if following is not None else None,
+        }
 
     def _store(self, conversation_id: str, activity: JSONDict, *, reply_to: str | None) -> str:
         channel, _, root = conversation_id.partition(_THREAD)

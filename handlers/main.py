@@ -23,9 +23,9 @@ from bot.core import Core, open_core
 from bot.domain import Platform
 from bot.services.inbox import Presence
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
+from handlers.site import site_routes
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import SlackPoster
-from handlers.site import site_routes
 from handlers.web import SlackEndpoints, build_web_app
 from schedules.scheduler import SchedulerService
 

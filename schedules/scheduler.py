@@ -201,7 +201,8 @@ class SchedulerService:
                 for planned in [p for p in self._plan.values() if p.forum_id == gone]:
                     self._drop(planned.id)
             for forum in found:
-                stamp = stamps.get(cycles.forum_key(forum.id), stamps.get(cycles.DEFAULT_KEY))
+                # A year's own cycle (forum:{id}@{year}) counts too: it changes that year's posts.
+                stamp = cycles.cycle_stamp(stamps, forum.id, range(now.year - 1, now.year + 2))
                 before = self._seen.get(forum.id)
                 self._seen[forum.id] = _Seen(forum, stamp)
                 if before is None or before.forum != forum:

@@ -13,7 +13,13 @@ import re
 
 from bot.cycle_file.limits import CSV_COLUMNS, CSV_REQUIRED_COLUMNS, MAX_QUESTIONS, MONTHS_EN
 from bot.cycle_file.problems import Problems, collected, shortened
-from bot.cycle_file.rules import check_name, check_theme, month_number, prepared
+from bot.cycle_file.rules import (
+    check_name,
+    check_theme,
+    check_theme_keys,
+    month_number,
+    prepared,
+)
 from bot.domain import Bilingual, CycleDocument, Link, ThemeContent
 
 _CSV_NAME_ROW = ("name", "namn")
@@ -135,6 +141,8 @@ def _read_csv(text: str, out: Problems) -> CycleDocument:
             delivery = Bilingual(sv=cell("delivery_sv"), en=cell("delivery_en"))
         links, lines = _csv_links(out, line, label, cells.get("links", ""))
         lines[""] = line
+        # Followed keys share one cell, separated by ";" (keys cannot hold one).
+        follows = tuple(key.strip() for key in cell("follows").split(";") if key.strip())
         theme = ThemeContent(
             month=month,
             title=Bilingual(sv=cell("title_sv"), en=cell("title_en")),
@@ -142,9 +150,12 @@ def _read_csv(text: str, out: Problems) -> CycleDocument:
             questions=questions,
             delivery=delivery,
             links=tuple(links),
+            explicit_key=cell("key") or None,
+            follows=follows,
         )
         check_theme(out, theme, lines)
         themes[month] = theme
+    check_theme_keys(out, themes, seen)
     if not themes and not out.items:
         out.add(header_line, "cycle.error.no_themes")
     if out.items:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.domain import MAX_QUESTIONS as MAX_QUESTIONS
 from bot.domain import MIN_QUESTIONS as MIN_QUESTIONS
+from bot.domain import THEME_KEY_MAX as THEME_KEY_MAX
 
 FORMAT_VERSION = 1
 MAX_FILE_CHARS = 500_000
@@ -22,6 +23,7 @@ LINK_TITLE_MAX = 150
 URL_MAX = 2000
 MAX_LINKS = 10
 NAME_MAX = 200
+MAX_FOLLOWS = 10
 
 MONTHS_EN: tuple[str, ...] = (
     "january",
@@ -53,7 +55,7 @@ MONTHS_SV: tuple[str, ...] = (
 )
 
 TOP_KEYS = ("version", "name", "months")
-THEME_KEYS = ("title", "why_now", "questions", "delivery", "links")
+THEME_KEYS = ("title", "why_now", "questions", "delivery", "links", "key", "follows")
 LINK_KEYS = ("title", "url")
 LANGUAGE_KEYS = ("sv", "en")
 
@@ -67,6 +69,8 @@ CSV_COLUMNS: tuple[str, ...] = (
     "delivery_sv",
     "delivery_en",
     "links",
+    "key",
+    "follows",
 )
 CSV_REQUIRED_COLUMNS: tuple[str, ...] = (
     "month",

@@ -60,6 +60,9 @@ MESSAGE_KEYS: tuple[str, ...] = (
     "cycle.error.csv_extra_cells",
     "cycle.error.csv_bad_link",
     "cycle.error.csv_name_row",
+    "cycle.error.bad_theme_key",
+    "cycle.error.duplicate_theme_key",
+    "cycle.error.too_many_follows",
 )
 """Every message key a :class:`Problem` of this package can carry (a test checks the catalogs)."""
 

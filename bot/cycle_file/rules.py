@@ -4,6 +4,7 @@ names, texts, urls and what a theme holds. Each check adds its problems to a col
 from __future__ import annotations
 
 import contextlib
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from bot.cycle_file.limits import (
     DELIVERY_MAX,
     LINK_TITLE_MAX,
     MAX_FILE_CHARS,
+    MAX_FOLLOWS,
     MAX_LINKS,
     MAX_QUESTIONS,
     MIN_QUESTIONS,
@@ -19,6 +21,7 @@ from bot.cycle_file.limits import (
     MONTHS_SV,
     NAME_MAX,
     QUESTION_MAX,
+    THEME_KEY_MAX,
     TITLE_MAX,
     URL_MAX,
     WHY_NOW_MAX,
@@ -31,6 +34,9 @@ from bot.cycle_file.problems import (
     shortened,
 )
 from bot.domain import Bilingual, ThemeContent
+
+# A theme key: what a slug of a title looks like ("medarbetarsamtal", "arets-forsta-mote").
+_THEME_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 _MONTH_BY_NAME: dict[str, int] = {
     **{name: number for number, name in enumerate(MONTHS_SV, 1)},
@@ -178,6 +184,63 @@ def check_theme(
                 out.add(line_of(sub), "cycle.error.link_title_chars", where=f"{label}.{sub}")
         if not is_skipped(f"{path}.url"):
             _check_url(out, line_of(f"{path}.url"), f"{label}.{path}.url", link.url)
+    if theme.explicit_key is not None and not is_skipped("key"):
+        _check_theme_key(out, line_of("key"), f"{label}.key", theme.explicit_key)
+    if len(theme.follows) > MAX_FOLLOWS and not is_skipped("follows"):
+        out.add(
+            line_of("follows"),
+            "cycle.error.too_many_follows",
+            where=f"{label}.follows",
+            count=len(theme.follows),
+            max=MAX_FOLLOWS,
+        )
+    for number, followed in enumerate(theme.follows, 1):
+        if not is_skipped(f"follows.{number}"):
+            _check_theme_key(
+                out, line_of(f"follows.{number}"), f"{label}.follows.{number}", followed
+            )
+
+
+def _check_theme_key(out: Problems, line: int, where: str, key: str) -> None:
+    if len(key) > THEME_KEY_MAX or not _THEME_KEY.match(key):
+        out.add(
+            line,
+            "cycle.error.bad_theme_key",
+            where=where,
+            value=shortened(key, 80),
+            limit=THEME_KEY_MAX,
+        )
+
+
+def check_theme_keys(
+    out: Problems, themes: Mapping[int, ThemeContent], lines: Mapping[int, int]
+) -> None:
+    """Each key given in the file names one theme of the cycle: no other theme may have it,
+    whether given or made from its title (*lines*: month -> line of its ``key``)."""
+    first: dict[str, int] = {}
+    for month in sorted(themes):
+        theme = themes[month]
+        key = theme.key
+        if not key:
+            continue
+        if key not in first:
+            first[key] = month
+            continue
+        other = first[key]
+        # Two themes whose titles make the same key are allowed (files older than keys);
+        # a key written in the file must be unique.
+        if theme.explicit_key is None and themes[other].explicit_key is None:
+            continue
+        # The problem is on the key written in the file (the later one when both are).
+        at, before = (month, other) if theme.explicit_key is not None else (other, month)
+        out.add(
+            lines.get(at, 0),
+            "cycle.error.duplicate_theme_key",
+            where=f"{MONTHS_EN[at - 1]}.key",
+            value=key,
+            month=MONTHS_EN[before - 1],
+            first_line=lines.get(before, 0),
+        )
 
 
 def validate_theme(theme: ThemeContent) -> list[Problem]:

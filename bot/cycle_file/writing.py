@@ -17,6 +17,7 @@ _YAML_HEADER = """\
 # Ledarforum yearly cycle (årscykel)
 # Months: january-december (or januari-december, or 1-12); "month: null" = no theme that month.
 # A theme: title, why_now, questions (2-5), optional delivery and links; every text in sv and en.
+# Optional key (a stable name across years) and follows (keys of earlier themes it continues).
 # Indent with spaces, not tabs.
 """
 
@@ -52,6 +53,10 @@ def _theme_data(theme: ThemeContent) -> dict[str, object]:
         data["links"] = [
             {"title": _bilingual_data(link.title), "url": link.url} for link in theme.links
         ]
+    if theme.explicit_key is not None:
+        data["key"] = theme.explicit_key
+    if theme.follows:
+        data["follows"] = list(theme.follows)
     return data
 
 
@@ -103,6 +108,8 @@ def dump_cycle_csv(doc: CycleDocument) -> str:
             "links": " ; ".join(
                 f"{link.title.sv}|{link.title.en}|{link.url}" for link in theme.links
             ),
+            "key": theme.explicit_key or "",
+            "follows": ";".join(theme.follows),
         }
         for i, question in enumerate(theme.questions, 1):
             cells[f"question{i}_sv"] = question.sv

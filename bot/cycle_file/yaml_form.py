@@ -16,7 +16,13 @@ from bot.cycle_file.limits import (
     TOP_KEYS,
 )
 from bot.cycle_file.problems import CycleFileError, Problem, Problems, collected, shortened
-from bot.cycle_file.rules import check_name, check_theme, month_number, prepared
+from bot.cycle_file.rules import (
+    check_name,
+    check_theme,
+    check_theme_keys,
+    month_number,
+    prepared,
+)
 from bot.domain import Bilingual, CycleDocument, Link, ThemeContent
 
 TAG_STR = "tag:yaml.org,2002:str"
@@ -52,6 +58,7 @@ class _NodeReader:
 
     def __init__(self, out: Problems) -> None:
         self.out = out
+        self.key_lines: dict[int, int] = {}  # month -> line of its theme key (or of the theme)
 
     def mapping(self, node: yaml.MappingNode, allowed: tuple[str, ...]) -> _Fields:
         fields: _Fields = {}
@@ -110,6 +117,7 @@ class _NodeReader:
             months_key, months = fields["months"]
             if isinstance(months, yaml.MappingNode):
                 themes = self.months(months)
+                check_theme_keys(self.out, themes, self.key_lines)
             elif not _is_null(months):
                 self.out.add(_line(months_key), "cycle.error.months_not_mapping")
             if not themes and not self.out.items:
@@ -192,6 +200,24 @@ class _NodeReader:
             for number, item in self.sequence(value_node, f"{label}.links", skip, "links"):
                 links.append(self.link(item, label, f"links.{number}", lines, skip))
 
+        explicit_key: str | None = None
+        if "key" in fields:
+            key_node, value_node = fields["key"]
+            lines["key"] = _line(key_node)
+            explicit_key = self.text(value_node, f"{label}.key") or None
+        self.key_lines[month] = lines.get("key", line)
+        follows: list[str] = []
+        if "follows" in fields:
+            key_node, value_node = fields["follows"]
+            lines["follows"] = _line(key_node)
+            for number, item in self.sequence(value_node, f"{label}.follows", skip, "follows"):
+                path = f"follows.{number}"
+                lines[path] = _line(item)
+                value = self.text(item, f"{label}.{path}")
+                if value is None:
+                    skip.add(path)
+                follows.append(value or "")
+
         theme = ThemeContent(
             month=month,
             title=title,
@@ -199,6 +225,8 @@ class _NodeReader:
             questions=tuple(questions),
             delivery=delivery,
             links=tuple(links),
+            explicit_key=explicit_key,
+            follows=tuple(follows),
         )
         check_theme(self.out, theme, lines, skip)
         return theme

@@ -88,7 +88,7 @@ def record(session: Session, forum: ForumInfo, new: NewContribution, *, now: dat
     """
     text = validate_text(new.text)
     period = new.period or period_at(new.created_at, moments(forum))
-    theme = cycles.for_forum(session, forum).theme_for(period.month)
+    theme = cycles.theme_at(session, forum, period)
     inserted = insert_new(
         session,
         Contribution,
@@ -99,6 +99,8 @@ def record(session: Session, forum: ForumInfo, new: NewContribution, *, now: dat
             "period": period.key,
             "theme_title_sv": theme.title.sv if theme else None,
             "theme_title_en": theme.title.en if theme else None,
+            # Kept with the example, so next year's theme of the same key finds it (comeback).
+            "theme_key": (theme.key or None) if theme else None,
             "author_id": new.author_id,
             "author_name": _name(new.author_name, new.author_id),
             "saved_by_id": new.saved_by_id,

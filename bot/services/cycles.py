@@ -1,8 +1,15 @@
-"""Yearly cycles in the database, and "which theme is current for this forum at this moment"."""
+"""Yearly cycles in the database, and "which theme is current for this forum at this moment".
+
+Which cycle a forum shows for a calendar year, most specific first: the forum's cycle for that
+year (``forum:{id}@{year}``, made by copying a year forward or by a year's upload), the forum's
+own cycle (``forum:{id}``), then the shared default. The theme of period ``YYYY-MM`` comes from
+the cycle shown for ``YYYY``.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import Bilingual, CycleDocument, ForumInfo, Link, ThemeContent
+from bot.domain import Bilingual, CycleDocument, ForumInfo, Language, Link, ThemeContent
+from bot.i18n import t
 from bot.services import audit
 from bot.services.forums import moments
 from bot.services.sql import insert_ignore
@@ -24,6 +32,32 @@ _CACHE_SIZE = 256
 def forum_key(forum_id: int) -> str:
     """The cycle key of a forum's own cycle."""
     return f"forum:{forum_id}"
+
+
+def year_key(forum_id: int, year: int) -> str:
+    """The cycle key of a forum's cycle for one calendar year."""
+    return f"forum:{forum_id}@{year}"
+
+
+def _forum_id_of(key: str) -> int | None:
+    """The forum a ``forum:{id}`` or ``forum:{id}@{year}`` key belongs to; None for the default."""
+    if not key.startswith("forum:"):
+        return None
+    number = key.removeprefix("forum:").partition("@")[0]
+    return int(number) if number.isdigit() else None
+
+
+class CycleError(Exception):
+    """A cycle change refused; :meth:`message` says why in the reader's language."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(t("en", key, **params))
+
+    def message(self, lang: Language) -> str:
+        """Why, in *lang*."""
+        return t(lang, self.key, **self.params)
 
 
 def theme_to_row(theme: ThemeContent) -> dict[str, Any]:
@@ -41,6 +75,9 @@ def theme_to_row(theme: ThemeContent) -> dict[str, Any]:
             {"title": {"sv": link.title.sv, "en": link.title.en}, "url": link.url}
             for link in theme.links
         ],
+        # Only a key given by an organiser is stored; None means "the slug of the title".
+        "key": theme.explicit_key,
+        "follows": list(theme.follows) or None,
     }
 
 
@@ -59,6 +96,8 @@ def theme_from_row(row: Theme) -> ThemeContent:
             Link(Bilingual(link["title"]["sv"], link["title"]["en"]), link["url"])
             for link in row.links
         ),
+        explicit_key=row.key,
+        follows=tuple(row.follows or ()),
     )
 
 
@@ -97,8 +136,22 @@ def ensure_default(session: Session, doc: CycleDocument) -> bool:
 
 def replace(session: Session, key: str, doc: CycleDocument, *, actor: str) -> None:
     """Replace a whole cycle in the caller's transaction (atomic: all of it or nothing)."""
+    _store(session, key, doc, actor=actor, action="cycle.replace")
+
+
+def _store(
+    session: Session,
+    key: str,
+    doc: CycleDocument,
+    *,
+    actor: str,
+    action: str,
+    source: str | None = None,
+) -> None:
     row = _cycle_row(session, key)
-    before = document_snapshot(_to_document(row)) if row else None
+    before: Any = document_snapshot(_to_document(row)) if row else None
+    if source is not None:
+        before = {"from": source, "replaced": before}
     if row is None:
         row = Cycle(key=key, name=doc.name)
         session.add(row)
@@ -108,25 +161,45 @@ def replace(session: Session, key: str, doc: CycleDocument, *, actor: str) -> No
     session.flush()
     for theme in sorted(doc.themes.values(), key=lambda item: item.month):
         row.themes.append(Theme(**theme_to_row(theme)))
-    if key.startswith("forum:"):
-        forum = session.get(Forum, int(key.split(":", 1)[1]))
+    forum_id = _forum_id_of(key)
+    # Forum.cycle_id names the forum's own cycle; a year's cycle is found by its key.
+    if forum_id is not None and key == forum_key(forum_id):
+        forum = session.get(Forum, forum_id)
         if forum is not None:
             forum.cycle_id = row.id
     audit.record(
         session,
         actor=actor,
-        action="cycle.replace",
+        action=action,
         target=key,
         before=before,
         after=document_snapshot(doc),
+        forum_id=forum_id,
     )
     session.flush()
 
 
-def key_for(session: Session, forum: ForumInfo) -> str:
-    """The key of the cycle a forum follows: its own if it has one, else the default."""
-    own = _cycle_row(session, forum_key(forum.id))
-    return own.key if own else DEFAULT_KEY
+def _candidates(forum: ForumInfo, year: int | None) -> tuple[str, ...]:
+    """The keys a forum may show for *year*, most specific first."""
+    general = (forum_key(forum.id), DEFAULT_KEY)
+    return general if year is None else (year_key(forum.id, year), *general)
+
+
+def key_for(session: Session, forum: ForumInfo, year: int | None = None) -> str:
+    """The key of the cycle a forum shows for *year* (its year's, its own, else the default).
+
+    Without *year*: its own if it has one, else the default.
+    """
+    keys = _candidates(forum, year)
+    found = set(session.scalars(select(Cycle.key).where(Cycle.key.in_(keys))))
+    return next((key for key in keys if key in found), DEFAULT_KEY)
+
+
+def cycle_stamp(stamps: Mapping[str, datetime], forum_id: int, years: range) -> datetime | None:
+    """When anything a forum shows in *years* last changed, from ``{key: updated_at}``."""
+    shown = stamps.get(forum_key(forum_id), stamps.get(DEFAULT_KEY))
+    found = [stamps.get(year_key(forum_id, year)) for year in years]
+    return max((stamp for stamp in (shown, *found) if stamp is not None), default=None)
 
 
 class _Documents:
@@ -161,24 +234,51 @@ class _Documents:
 _documents = _Documents()
 
 
-def for_forum(session: Session, forum: ForumInfo) -> CycleDocument:
-    """The cycle a forum follows (an empty one if nothing was ever stored).
+def for_forum(session: Session, forum: ForumInfo, year: int | None = None) -> CycleDocument:
+    """The cycle a forum shows for calendar *year* (an empty one if nothing was ever stored).
 
-    Read on every reply and command, so it costs one small query when the cycle is unchanged.
+    Its cycle for that year when it has one, else its own, else the default; without *year*,
+    its own or the default. Read on every reply and command, so it costs one small query when
+    the cycle is unchanged.
     """
-    own, default = forum_key(forum.id), DEFAULT_KEY
+    keys = _candidates(forum, year)
     found = {
         key: (row_id, updated_at, name)
         for key, row_id, updated_at, name in session.execute(
-            select(Cycle.key, Cycle.id, Cycle.updated_at, Cycle.name).where(
-                Cycle.key.in_((own, default))
-            )
+            select(Cycle.key, Cycle.id, Cycle.updated_at, Cycle.name).where(Cycle.key.in_(keys))
         )
     }
-    chosen = found.get(own) or found.get(default)
+    chosen = next((found[key] for key in keys if key in found), None)
     if chosen is None:
         return CycleDocument(name="")
     return _documents.get(session, *chosen)
+
+
+def theme_at(session: Session, forum: ForumInfo, period: Period) -> ThemeContent | None:
+    """The theme of *period* for *forum* (from the cycle it shows for the period's year)."""
+    return for_forum(session, forum, period.year).theme_for(period.month)
+
+
+def has_year(session: Session, forum: ForumInfo, year: int) -> bool:
+    """True when *forum* has a cycle of its own for calendar *year*."""
+    return _cycle_row(session, year_key(forum.id, year)) is not None
+
+
+def copy_to_next_year(
+    session: Session, forum: ForumInfo, year: int, *, actor: str, replace: bool = False
+) -> CycleDocument:
+    """Copy what *forum* shows for *year* into its cycle for ``year + 1``, audit-logged.
+
+    Refused with :class:`CycleError` when the next year already has its own cycle, unless
+    *replace*: an organiser's plan for that year is not overwritten by accident.
+    """
+    target = year_key(forum.id, year + 1)
+    if not replace and _cycle_row(session, target) is not None:
+        raise CycleError("editor.error.year_exists", year=year + 1)
+    source = key_for(session, forum, year)
+    doc = for_forum(session, forum, year)
+    _store(session, target, doc, actor=actor, action="cycle.copy_year", source=source)
+    return doc
 
 
 @dataclass(frozen=True)
@@ -192,19 +292,27 @@ class EditTarget:
 
 
 def followers(session: Session, key: str) -> int:
-    """How many active forums follow the cycle *key* (a forum follows its own, else the default)."""
+    """How many active forums follow the cycle *key* (a forum follows its own, else the default).
+
+    A forum's cycle for one year counts as followed by that forum.
+    """
     active = set(session.scalars(select(Forum.id).where(Forum.active.is_(True))))
     if key != DEFAULT_KEY:
-        return int(key.removeprefix("forum:") in {str(forum_id) for forum_id in active})
+        return int(_forum_id_of(key) in active)
     own = set(session.scalars(select(Cycle.key).where(Cycle.key.like("forum:%"))))
     return sum(1 for forum_id in active if forum_key(forum_id) not in own)
 
 
-def edit_target(session: Session, forum: ForumInfo, *, shared: bool) -> EditTarget:
-    """The cycle an edit from *forum* changes: the shared default, or the forum's own.
+def edit_target(
+    session: Session, forum: ForumInfo, *, shared: bool, year: int | None = None
+) -> EditTarget:
+    """The cycle an edit from *forum* changes: the shared default, the forum's cycle for *year*
+    when it has one, else the forum's own.
 
     A forum's own cycle counts as followed by the forum even before its first edit makes it.
     """
+    if not shared and year is not None and has_year(session, forum, year):
+        return EditTarget(year_key(forum.id, year), False, True, 1)
     key = DEFAULT_KEY if shared else forum_key(forum.id)
     exists = _cycle_row(session, key) is not None
     count = followers(session, key) if shared else 1
@@ -250,14 +358,22 @@ def set_theme(
     *,
     actor: str,
     shared: bool = False,
+    year: int | None = None,
 ) -> EditTarget:
     """Change one month's theme (None: no theme that month), audit-logged; the cycle changed.
 
-    An edit from a forum changes that forum's own cycle, made as a copy of the default on the
-    first edit, so no other forum sees it. ``shared=True`` edits the default cycle that every
-    forum without its own follows: callers allow that to configured organisers only.
+    An edit from a forum changes that forum's cycle for *year* when it has one; otherwise the
+    forum's own cycle, made as a copy of the default on the first edit, so no other forum sees
+    it. ``shared=True`` edits the default cycle that every forum without its own follows:
+    callers allow that to configured organisers only.
     """
-    row = _cycle_row(session, DEFAULT_KEY) if shared else _own_cycle(session, forum, actor=actor)
+    year_row = None if shared or year is None else _cycle_row(session, year_key(forum.id, year))
+    if year_row is not None:
+        row: Cycle | None = year_row
+    elif shared:
+        row = _cycle_row(session, DEFAULT_KEY)
+    else:
+        row = _own_cycle(session, forum, actor=actor)
     if row is None:
         row = Cycle(key=DEFAULT_KEY, name="")
         session.add(row)
@@ -280,7 +396,7 @@ def set_theme(
         forum_id=forum.id,
     )
     session.flush()
-    return edit_target(session, forum, shared=shared)
+    return edit_target(session, forum, shared=shared, year=year)
 
 
 @dataclass(frozen=True)
@@ -294,4 +410,11 @@ class CurrentTheme:
 def current(session: Session, forum: ForumInfo, at: datetime) -> CurrentTheme:
     """Which theme is current for *forum* at *at*, in the forum's own time zone."""
     period = period_at(at, moments(forum))
-    return CurrentTheme(period, for_forum(session, forum).theme_for(period.month))
+    return CurrentTheme(period, theme_at(session, forum, period))
+
+
+def coming_year(forum: ForumInfo, month: int, at: datetime) -> int:
+    """The year of *month*'s theme that is current at *at* or comes next (what a chat edit of
+    that month changes)."""
+    period = period_at(at, moments(forum))
+    return period.year if month >= period.month else period.year + 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from icalendar import Calendar, Event
@@ -17,7 +17,13 @@ from bot.domain import CycleDocument, ForumInfo, Language
 from bot.i18n import t
 from bot.services.forums import moments
 from bot.storage.models import Contribution
-from bot.timing import Period, period_at, theme_moment
+from bot.timing import (
+    digest_moment_at_or_before,
+    local_moment,
+    period_at,
+    shift_digest_moment,
+    theme_day,
+)
 
 FIELDS = (
     "id",
@@ -106,26 +112,66 @@ def as_markdown(items: list[dict[str, Any]], lang: Language) -> str:
 
 
 def cycle_calendar(
-    doc: CycleDocument, forum: ForumInfo, start: datetime, lang: Language, months: int = 12
+    doc: CycleDocument,
+    forum: ForumInfo,
+    start: datetime,
+    lang: Language,
+    months: int = 12,
+    *,
+    digests: bool = False,
+    doc_for_year: Callable[[int], CycleDocument] | None = None,
 ) -> str:
-    """The coming *months* theme posts as an iCalendar file (one event per posting moment)."""
+    """The theme posts of *months* months from *start*'s period as an iCalendar file.
+
+    Each theme is an all-day event on its posting day (the time rules of :mod:`bot.timing`),
+    described by its "why now" and its questions; UIDs are stable (forum and period), so a
+    subscribed calendar updates an event instead of adding another. With *digests*, every
+    digest moment in those months is a timed event in the forum's zone. *doc_for_year* gives
+    the cycle of a calendar year when a forum's cycle differs from year to year.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//Ledarforum//Yearly cycle//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", doc.name or "Ledarforum")
-    period: Period = period_at(start, moments(forum))
+    when = moments(forum)
+    first = period = period_at(start, when)
     for _ in range(months):
+        year_doc = doc_for_year(period.year) if doc_for_year else doc
+        theme = year_doc.theme_for(period.month)
+        if theme is not None:
+            day = theme_day(period, when)
+            event = Event()
+            event.add("uid", f"ledarforum-{forum.id}-{period.key}@ledarforum")
+            event.add("summary", theme.title.get(lang))
+            questions = "\n".join(f"– {question.get(lang)}" for question in theme.questions)
+            parts = [theme.why_now.get(lang), questions]
+            if theme.delivery:
+                parts.append(t(lang, "calendar.ics.delivery", text=theme.delivery.get(lang)))
+            event.add("description", "\n\n".join(part for part in parts if part))
+            event.add("dtstart", day)
+            event.add("dtend", day + timedelta(days=1))
+            event.add("dtstamp", start)
+            event.add("transp", "TRANSPARENT")  # a theme does not make anyone busy
+            calendar.add_component(event)
         period = period.next()
-        theme = doc.theme_for(period.month)
-        if theme is None:
-            continue
-        begins = theme_moment(period, moments(forum))
-        event = Event()
-        event.add("uid", f"ledarforum-{forum.id}-{period.key}@ledarforum")
-        event.add("summary", theme.title.get(lang))
-        event.add("description", theme.why_now.get(lang))
-        event.add("dtstart", begins)
-        event.add("dtend", begins + timedelta(hours=1))
-        event.add("dtstamp", start)
-        calendar.add_component(event)
+    if digests:
+        end = local_moment(date(period.year, period.month, 1), time(0), when.zone)
+        moment = digest_moment_at_or_before(
+            local_moment(date(first.year, first.month, 1), time(0), when.zone), when
+        )
+        while moment < end:
+            moment = shift_digest_moment(moment, when, 1)
+            if moment >= end:
+                break
+            event = Event()
+            local = moment.astimezone(when.zone)
+            event.add("uid", f"ledarforum-{forum.id}-digest-{local:%Y%m%d}@ledarforum")
+            event.add("summary", t(lang, "calendar.ics.digest"))
+            event.add("description", t(lang, "calendar.ics.digest_description"))
+            event.add("dtstart", local)
+            event.add("dtend", local + timedelta(minutes=30))
+            event.add("dtstamp", start)
+            event.add("transp", "TRANSPARENT")
+            calendar.add_component(event)
+        calendar.add_missing_timezones()  # the VTIMEZONE the timed events refer to
     return str(calendar.to_ical().decode("utf-8"))

@@ -11,16 +11,17 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import ForumInfo, Language, Platform
+from bot.domain import ForumInfo, Language, Platform, ThemeContent
 from bot.messages import Message
 from bot.metrics import Metrics
 from bot.ports import Poster, PostRef, RecipientGone
 from bot.posts import digest_marker, digest_post, theme_marker, theme_post
-from bot.services import claims, cycles, preferences, subscriptions
+from bot.services import claims, comeback, cycles, preferences, subscriptions
 from bot.services import digest as digests
 from bot.services.forums import moments
 from bot.storage.db import Database
@@ -54,6 +55,14 @@ class Result:
         return self.status not in {"failed", "no_adapter"}
 
 
+def _reachable(url: str, platform: Platform) -> bool:
+    """Whether readers on *platform* can open a link to *url*: the default ``localhost`` address
+    reaches only the machine itself, which is where the console forum is read."""
+    host = (urlsplit(url).hostname or "").lower()
+    loopback = host in {"localhost", "127.0.0.1", "::1"} or host.endswith(".localhost")
+    return platform is Platform.CONSOLE or not loopback
+
+
 def period_of_post(session: Session, forum_id: int, message_id: str) -> Period | None:
     """The period of the forum's theme post *message_id* (a thread reply finds its theme)."""
     key = session.scalar(
@@ -73,11 +82,14 @@ class Publisher:
         posters: Mapping[Platform, Poster],
         clock: Callable[[], datetime] = utcnow,
         metrics: Metrics | None = None,
+        *,
+        public_url: str | None = None,
     ) -> None:
         self.db = db
         self.posters = posters
         self.clock = clock
         self.metrics = metrics or Metrics()
+        self.public_url = public_url  # the web pages' base URL (theme posts link to the library)
 
     def post_theme(self, forum: ForumInfo, at: datetime) -> Result:
         """Post the theme of the latest posting moment at or before *at*, if not yet posted."""
@@ -113,10 +125,11 @@ class Publisher:
         if claim.outcome is not claims.Outcome.ACQUIRED:
             status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
             return Result(forum.id, "theme", status, key)
-        message = theme_post(forum, current.period, current.theme)
         since = theme_moment(current.period, moments(forum)) - timedelta(days=1)
         ref, status = None, "posted"
         try:
+            # Built once the claim is ours: last year's count is the one at posting time.
+            message = self._theme_message(forum, current.period, current.theme)
             if claim.resumed:
                 ref = poster.find_post(forum, theme_marker(forum.id, current.period), since)
                 status = "found" if ref else status
@@ -138,6 +151,17 @@ class Publisher:
             log.warning("theme claim of forum %s, %s was taken over while posting", forum.id, key)
         log.info("theme posted", extra={"forum_id": forum.id, "period": key, "status": status})
         return Result(forum.id, "theme", status, key, ref.message_id)
+
+    def _theme_message(self, forum: ForumInfo, period: Period, theme: ThemeContent) -> Message:
+        """The theme post, with a line on last year's examples of the theme when there were any."""
+        with self.db.transaction() as session:
+            before = comeback.summary(session, forum, period, theme)
+        url = None
+        if before is not None and self.public_url and _reachable(self.public_url, forum.platform):
+            url = before.library_url(self.public_url, forum.id)
+        return theme_post(
+            forum, period, theme, last_year=before.count if before else 0, last_year_url=url
+        )
 
     def _post_digest(self, forum: ForumInfo, at: datetime, max_late: timedelta | None) -> Result:
         moment = digest_moment_at_or_before(at, moments(forum))

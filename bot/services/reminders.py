@@ -142,7 +142,7 @@ def remind_if_quiet(publisher: Publisher, forum: ForumInfo, at: datetime) -> Res
         ).first()
         thread = post.message_id if post is not None and post.status == "posted" else None
         count = contributions.count_in_period(session, forum.id, period)
-        theme = cycles.for_forum(session, forum).theme_for(period.month)
+        theme = cycles.theme_at(session, forum, period)
     if thread is None:
         return Result(forum.id, REMINDER, "no_theme", key)
     if count >= forum.reminder_threshold:
@@ -190,7 +190,7 @@ def preview_next_theme(publisher: Publisher, forum: ForumInfo, at: datetime) -> 
     if poster is None:
         return Result(forum.id, PREVIEW, "no_adapter", key, error=forum.platform.value)
     with publisher.db.transaction() as session:
-        theme = cycles.for_forum(session, forum).theme_for(period.month)
+        theme = cycles.theme_at(session, forum, period)
         readers = [
             (
                 user,

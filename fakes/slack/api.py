@@ -9,6 +9,7 @@ from fakes.slack.auth import AuthMethods
 from fakes.slack.chat import ChatMethods
 from fakes.slack.conversations import ConversationMethods
 from fakes.slack.files import FileMethods
+from fakes.slack.openid import OpenIdMethods
 from fakes.slack.params import _decode_json_fields
 from fakes.slack.records import JSONDict, _Ctx
 from fakes.slack.server import HttpServing
@@ -17,6 +18,7 @@ from fakes.slack.views import ViewMethods
 
 
 class FakeSlackAPI(
+    OpenIdMethods,
     HttpServing,
     AuthMethods,
     ChatMethods,
@@ -61,4 +63,6 @@ class FakeSlackAPI(
             "files.upload": self._files_upload,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "openid.connect.token": self._openid_connect_token,
+            "openid.connect.userInfo": self._openid_connect_userinfo,
         }

@@ -1,6 +1,7 @@
 """Web API methods on conversations: ``conversations.history`` and ``conversations.replies``
 (newest first / thread order, paged with cursors), ``conversations.open``, ``conversations.info``
-and ``conversations.join``; and declaring channels and people's messages."""
+(``num_members`` with ``include_num_members``) and ``conversations.join``; and declaring channels
+and people's messages."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class ConversationMethods(SlackState):
         team_id: str = DEFAULT_TEAM,
         is_private: bool = False,
         is_archived: bool = False,
+        num_members: int | None = None,
     ) -> None:
         """Declare a channel (needed with ``strict_channels``; names resolve ``#name``)."""
         with self._lock:
@@ -35,7 +37,13 @@ class ConversationMethods(SlackState):
                 is_im=channel_id.startswith("D"),
                 is_private=is_private or channel_id.startswith("G"),
                 is_archived=is_archived,
+                num_members=num_members,
             )
+
+    def set_num_members(self, channel_id: str, count: int, *, team_id: str = DEFAULT_TEAM) -> None:
+        """What ``conversations.info`` with ``include_num_members`` answers for a channel."""
+        with self._lock:
+            self._ensure_channel(team_id, channel_id, create=True).num_members = count
 
     def add_message(
         self,
@@ -192,7 +200,22 @@ class ConversationMethods(SlackState):
 
     def _conversations_info(self, ctx: _Ctx) -> JSONDict:
         chan = self._resolve_channel(ctx)
-        return {"channel": self._channel_object(chan)}
+        out = self._channel_object(chan)
+        if _bool(ctx.params, "include_num_members") and not chan.is_im:
+            out["num_members"] = self._num_members(ctx.team_id, chan)
+        return {"channel": out}
+
+    def _num_members(self, team_id: str, chan: _Channel) -> int:
+        # Unless a test set it, the channel has the people who wrote in it (Slack counts bots
+        # too, but the fake's bot is not counted: a test sets the number it wants).
+        if chan.num_members is not None:
+            return chan.num_members
+        people = {
+            m["user"]
+            for m in self._messages.get((team_id, chan.id), [])
+            if m.get("source") == "human" and m.get("user")
+        }
+        return len(people)
 
     def _conversations_join(self, ctx: _Ctx) -> JSONDict:
         chan = self._resolve_channel(ctx)

@@ -115,6 +115,7 @@ class _Channel:
     is_archived: bool = False
     user: str | None = None
     created: int = field(default_factory=lambda: int(time.time()))
+    num_members: int | None = None  # conversations.info's count; None: the people who wrote
 
 
 @dataclass

@@ -89,6 +89,16 @@ class Responder:
                 content=attachment.content,
                 title=attachment.title,
             )
+        for picture in reply.pictures:
+            try:  # the picture adds to the answer already sent: a failed upload loses only it
+                self.client.files_upload_v2(
+                    channel=self._direct_channel(to.user_id),
+                    filename=picture.filename,
+                    content=picture.data,
+                    title=picture.title,
+                )
+            except SlackApiError as exc:
+                log.warning("the year wheel was not uploaded: %s", exc.response.get("error"))
 
     def open_form(self, form: Form, to: Recipient) -> None:
         """Open *form* with the trigger; a share form that cannot open says how to share."""

@@ -12,6 +12,7 @@ from bot.i18n import long_date
 from bot.messages import Entry
 from bot.services import contributions, cycles, subscriptions
 from bot.services.digest import excerpt
+from bot.wheel import chat as wheel_chat
 from handlers.slack.views import HomeData, home_view
 
 RECENT = 5
@@ -27,7 +28,7 @@ def gather(dialogue: Dialogue, team_id: str, user_id: str) -> HomeData:
     zone = ZoneInfo(forum.timezone)
     with dialogue.db.transaction() as session:
         current = cycles.current(session, forum, dialogue.clock())
-        cycle = cycles.for_forum(session, forum)
+        cycle = cycles.for_forum(session, forum, current.period.year)
         rows = contributions.recent_by_author(
             session, Platform.SLACK.value, team_id, user_id, RECENT
         )
@@ -41,6 +42,12 @@ def gather(dialogue: Dialogue, team_id: str, user_id: str) -> HomeData:
             for row in rows
         )
         subscribed = subscriptions.is_subscribed(session, forum.id, user_id)
+        wheel = wheel_chat.picture_url(
+            session, dialogue.publisher.public_url, forum, lang, actor=actor.ref
+        )
+    organiser = dialogue.is_organiser(actor, forum)
+    # Organisers see the group's participation; the member count is asked at most once a day.
+    found = dialogue.participation(forum)[0] if organiser else None
     return HomeData(
         lang,
         forum,
@@ -49,7 +56,9 @@ def gather(dialogue: Dialogue, team_id: str, user_id: str) -> HomeData:
         cycle,
         mine,
         subscribed=subscribed,
-        organiser=dialogue.is_organiser(actor, forum),
+        organiser=organiser,
+        participation=found,
+        wheel=wheel,
     )
 
 

@@ -43,6 +43,9 @@ BOT_SCOPES = (
     "users:read",
     "im:write",
     "files:write",
+    # conversations.info's member count (the share of members who took part, issue 13)
+    "channels:read",
+    "groups:read",
 )
 
 

@@ -312,6 +312,18 @@ class SlackPoster:
         for part in render.split(message):
             self.post_in(client, channel, part)
 
+    def member_count(self, forum: ForumInfo) -> int | None:
+        """The channel's ``num_members`` (:class:`bot.ports.MemberCounter`); None when Slack
+        will not tell (no token, no access, an error): the share of members is then not shown."""
+        try:
+            client = self.clients.for_team(forum.workspace_id)
+            info = client.conversations_info(channel=forum.channel_id, include_num_members=True)
+        except (SlackApiError, LookupError) as exc:
+            log.warning("conversations.info for %s failed: %s", forum.channel_id, exc)
+            return None
+        count = (info.get("channel") or {}).get("num_members")
+        return count if isinstance(count, int) and count >= 0 else None
+
 
 def _marker_of(item: dict[str, Any]) -> str | None:
     metadata = item.get("metadata") or {}

@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     PlainTextObject,
     SectionBlock,
@@ -40,6 +41,7 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
     pieces,
 )
 from bot.packing import pack
@@ -48,6 +50,7 @@ MAX_BLOCKS = 50
 SECTION_CHARS = 3000
 HEADER_CHARS = 150
 CONTEXT_CHARS = 2000
+IMAGE_ALT_CHARS = 2000
 BUTTON_CHARS = 75
 VALUE_CHARS = 2000
 BUTTONS_PER_BLOCK = 25
@@ -182,6 +185,8 @@ def element_blocks(element: Element) -> list[Block]:
             return [ContextBlock(elements=[_mrkdwn(fit(text, CONTEXT_CHARS))])]
         case Divider():
             return [DividerBlock()]
+        case Picture(url=url, alt=alt):
+            return [ImageBlock(image_url=url, alt_text=plain(alt, IMAGE_ALT_CHARS))]
         case Actions(buttons=buttons):
             return [
                 ActionsBlock(

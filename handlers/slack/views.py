@@ -33,9 +33,11 @@ from bot.dialogue import ThemeEditor
 from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
 from bot.forum_admin import SettingsForm
 from bot.i18n import month_name, t
-from bot.messages import Entry
+from bot.messages import Entry, Picture
 from bot.posts import SHARE_OPEN, current_theme
+from bot.services import stats
 from bot.services.settings import KEYS
+from bot.services.stats import Participation
 from bot.timing import Period
 from handlers.slack import render
 
@@ -252,6 +254,8 @@ class HomeData:
     mine: Sequence[Entry]
     subscribed: bool
     organiser: bool
+    participation: Participation | None = None  # organisers only: group figures, no names
+    wheel: str | None = None  # the year wheel's public URL, when Slack can fetch it
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -281,7 +285,14 @@ def home_view(data: HomeData) -> dict[str, Any]:
     )
     blocks.append(DividerBlock())
     blocks.append(HeaderBlock(text=_plain(t(lang, "year.header"), 150)))
+    if data.wheel:
+        alt = t(lang, "wheel.chat.alt", year=data.period.year)
+        blocks += render.element_blocks(Picture(data.wheel, alt))
     blocks += _year(data)
+    if data.participation is not None:
+        blocks.append(DividerBlock())
+        blocks.append(HeaderBlock(text=_plain(t(lang, "stats.home.header"), 150)))
+        blocks += _participation(data.participation, data.period, lang)
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{t(lang, 'home.mine')}*")))
     if data.mine:
@@ -299,6 +310,16 @@ def home_view(data: HomeData) -> dict[str, Any]:
         SectionBlock(text=MarkdownTextObject(text=render.escape(state)), accessory=toggle)
     )
     return View(type="home", blocks=blocks).to_dict()
+
+
+def _participation(found: Participation, period: Period, lang: Language) -> list[Block]:
+    """This month and the year against last year, and the share of the channel's members."""
+    lines = "\n".join(f"• {line}" for line in stats.trend_lines(found, period.month, lang))
+    notes = f"{stats.members_text(lang, found.members)} {t(lang, 'stats.home.note')}"
+    return [
+        SectionBlock(text=MarkdownTextObject(text=render.fit(lines, 3000))),
+        ContextBlock(elements=[MarkdownTextObject(text=render.escape(notes))]),
+    ]
 
 
 def _year(data: HomeData) -> list[Block]:

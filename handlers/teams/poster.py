@@ -10,10 +10,12 @@ chat with the bot, which ``POST /v3/conversations`` creates or finds (it is idem
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from microsoft_teams.api.activities.message import MessageActivityInput
@@ -25,12 +27,16 @@ from bot.domain import ForumInfo
 from bot.messages import Message
 from bot.ports import PostRef, RecipientGone
 from handlers.teams import render
-from handlers.teams.refs import ConversationRef, in_thread, message_link
+from handlers.teams.refs import ConversationRef, NotConnected, in_thread, message_link
 from handlers.teams.sender import Sender, SendFailed
+
+log = logging.getLogger(__name__)
 
 # Teams' answers about one person's 1:1 chat that no retry will change: 403 (the bot was removed
 # or blocked, or the person's account is disabled) and 404 (not a member any more, chat gone).
 RECIPIENT_GONE = frozenset({403, 404})
+# A roster is read in pages of at most 500 (Teams' maximum); 40 pages is a team of 20 000.
+MEMBER_PAGE_SIZE, MEMBER_PAGES = 500, 40
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,33 @@ class TeamsPoster:
                 raise
             self._forget(ref.tenant_id, user_id, person)
             raise RecipientGone(user_id, f"http_{exc.status}") from exc
+
+    def member_count(self, forum: ForumInfo) -> int | None:
+        """The team's roster size (:class:`bot.ports.MemberCounter`): a standard channel has the
+        team's members. Paged (``pagedMembers``), as Teams asks for large teams; None when the
+        forum was never set up from Teams or Teams refuses (the share is then not shown)."""
+        try:
+            ref = ConversationRef.of(forum)
+            app = self._connect()
+            api = app.api.clone(service_url=ref.service_url).conversations
+            where = ref.team_id or ref.channel_id
+            count, token = 0, None
+            for _ in range(MEMBER_PAGES):
+                page = self.sender.call(
+                    ref.tenant_id,
+                    None,
+                    partial(api.get_paged_members, where, MEMBER_PAGE_SIZE, token),
+                    what="member count",
+                )
+                count += len(page.members or [])
+                token = page.continuation_token
+                if not token:
+                    return count
+        except (NotConnected, SendFailed) as exc:
+            log.warning("member count of forum %s failed: %s", forum.id, exc)
+            return None
+        log.warning("member count of forum %s: more than %d pages", forum.id, MEMBER_PAGES)
+        return None
 
     # -- private messages ----------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from microsoft_teams.cards import (
     AdaptiveCard,
     CardElement,
     Container,
+    Image,
     RichTextBlock,
     SubmitAction,
     TextBlock,
@@ -48,6 +49,7 @@ from bot.messages import (
     Message,
     Note,
     Paragraph,
+    Picture,
 )
 from bot.packing import pack
 
@@ -131,6 +133,8 @@ def _element(element: Element, data: Mapping[str, Any]) -> CardElement | None:
             return ActionSet(actions=[_button(button, data) for button in buttons])
         case Divider():
             return None
+        case Picture(url=url, alt=alt):
+            return Image(url=url, alt_text=alt, size="Stretch")
     raise TypeError(f"unknown element {element!r}")
 
 

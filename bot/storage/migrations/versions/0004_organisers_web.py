@@ -19,6 +19,8 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -36,7 +38,7 @@ PG_VECTOR = "(to_tsvector('swedish', text) || to_tsvector('english', text))"
 _SQLITE_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS contributions_fts USING fts5("
     "text, content='contributions', content_rowid='id', "
-    "tokenize=\"unicode61 remove_diacritics 0\")",
+    'tokenize="unicode61 remove_diacritics 0")',
     "CREATE TRIGGER IF NOT EXISTS contributions_fts_insert AFTER INSERT ON contributions BEGIN "
     "INSERT INTO contributions_fts(rowid, text) VALUES (new.id, new.text); END",
     "CREATE TRIGGER IF NOT EXISTS contributions_fts_delete AFTER DELETE ON contributions BEGIN "
@@ -75,6 +77,38 @@ def drop_search(bind: sa.engine.Connection) -> None:
     elif bind.dialect.name == "sqlite":
         for statement in _SQLITE_FTS_DROP:
             op.execute(statement)
+
+
+# THEMES helper's block: examples saved before theme keys existed get the key made from the
+# Swedish title they were saved under, so the library's filter by key finds them too. The slug
+# rule is bot.domain.theme_slug as of this revision, copied so that later changes to it do not
+# change what this migration did.
+_SLUG_RUN = re.compile(r"[^a-z0-9]+")
+
+
+def _slug(title: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", title.lower())
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _SLUG_RUN.sub("-", folded).strip("-")[:64].rstrip("-")
+
+
+def _backfill_theme_keys(bind: sa.engine.Connection) -> None:
+    contributions = sa.table(
+        "contributions", sa.column("theme_title_sv", sa.String), sa.column("theme_key", sa.String)
+    )
+    unkeyed = contributions.c.theme_key.is_(None)
+    titles = bind.scalars(
+        sa.select(contributions.c.theme_title_sv)
+        .where(unkeyed, contributions.c.theme_title_sv.is_not(None))
+        .distinct()
+    ).all()
+    for title in titles:
+        if key := _slug(title or ""):
+            bind.execute(
+                sa.update(contributions)
+                .where(unkeyed, contributions.c.theme_title_sv == title)
+                .values(theme_key=key)
+            )
 
 
 def upgrade() -> None:
@@ -136,6 +170,7 @@ def upgrade() -> None:
     with op.batch_alter_table("contributions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("theme_key", sa.String(length=64), nullable=True))
         batch_op.create_index("ix_contributions_forum_theme", ["forum_id", "theme_key"])
+    _backfill_theme_keys(op.get_bind())
     with op.batch_alter_table("forums", schema=None) as batch_op:
         batch_op.add_column(sa.Column("member_count", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("member_count_at", sa.DateTime(), nullable=True))
