@@ -37,7 +37,6 @@ from bot.services.digest import excerpt
 from bot.services.publishing import Result
 from bot.storage.db import Database
 from bot.timing import ensure_aware, utcnow
-from bot.wheel import wheel_png, wheel_svg
 
 log = logging.getLogger(__name__)
 
@@ -250,9 +249,14 @@ def _schedule(
                 doc = cycles.load(session, cycles.DEFAULT_KEY) or CycleDocument(name="")
         if args.format in ("svg", "png"):
             lang = args.lang or (forum.language if forum else settings.language)
+            # Imported here: only this command draws, so no other one loads Pillow and fonts.
             if args.format == "svg":
+                from bot.wheel.svg import wheel_svg
+
                 picture = wheel_svg(doc, lang, year=today.year, today=today.date()).encode()
             else:
+                from bot.wheel.png import wheel_png
+
                 picture = wheel_png(doc, lang, year=today.year, today=today.date())
             if args.output:
                 Path(args.output).write_bytes(picture)

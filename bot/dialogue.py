@@ -60,7 +60,7 @@ from bot.services import digest as digests
 from bot.services.contributions import ContributionError, NewContribution
 from bot.services.publishing import Publisher
 from bot.storage.db import Database
-from bot.timing import Period, digest_moment_at_or_before, shift_digest_moment, utcnow
+from bot.timing import Period, digest_moment_at_or_before, period_at, shift_digest_moment, utcnow
 from bot.wheel import chat as wheel_chat
 
 FORGET_CONFIRM = "forget_confirm"
@@ -104,6 +104,11 @@ class ThemeEditor:
         """Which cycle the form changes and how many forums follow it."""
         if shared:
             return t(lang, "cycle.edit.shared", count=self.shared.followers)
+        year = cycles.year_of(self.own.key)
+        if year is not None:
+            return t(
+                lang, "cycle.edit.year" if self.own.exists else "cycle.edit.year_new", year=year
+            )
         if self.own.exists:
             return t(lang, "cycle.edit.own")
         return t(lang, "cycle.edit.copy", count=self.shared.followers)
@@ -484,9 +489,10 @@ class Dialogue:
         if not 1 <= month <= 12 or not self.is_organiser(actor, forum):
             return None
         year = cycles.coming_year(forum, month, self.clock()) if year is None else year
+        this_year = self.this_year(forum)
         with self.db.transaction() as session:
             theme = cycles.for_forum(session, forum, year).theme_for(month)
-            own = cycles.edit_target(session, forum, shared=False, year=year)
+            own = cycles.edit_target(session, forum, shared=False, year=year, this_year=this_year)
             shared = cycles.edit_target(session, forum, shared=True)
         return ThemeEditor(forum, month, theme, own, shared, self.may_edit_shared(actor))
 
@@ -512,10 +518,22 @@ class Dialogue:
         if shared and not self.may_edit_shared(actor):
             return None
         year = cycles.coming_year(forum, month, self.clock()) if year is None else year
+        this_year = self.this_year(forum)
         with self.db.transaction() as session:
             return cycles.set_theme(
-                session, forum, theme, month, actor=actor.ref, shared=shared, year=year
+                session,
+                forum,
+                theme,
+                month,
+                actor=actor.ref,
+                shared=shared,
+                year=year,
+                this_year=this_year,
             )
+
+    def this_year(self, forum: ForumInfo) -> int:
+        """The year of the forum's current theme period (edits of later years keep it as is)."""
+        return period_at(self.clock(), forums.moments(forum)).year
 
     def setup(self, actor: Actor, channel_id: str, lang: Language) -> Reply:
         """Make a channel a forum and its creator an organiser of it."""

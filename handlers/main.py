@@ -23,7 +23,7 @@ from bot.core import Core, open_core
 from bot.domain import Platform
 from bot.services.inbox import Presence
 from handlers.console.forum import ConsoleForum, ConsolePoster, ensure_console_forum
-from handlers.site import site_routes
+from handlers.site import error_page, site_routes
 from handlers.slack.app import SlackAdapter, slack_clients
 from handlers.slack.poster import SlackPoster
 from handlers.web import SlackEndpoints, build_web_app
@@ -117,7 +117,7 @@ class Composition:
                 log.info("Slack Socket Mode connected")
             server = uvicorn.Server(
                 uvicorn.Config(
-                    build_web_app(core, routes),
+                    build_web_app(core, routes, error_page=error_page(core)),
                     host=settings.host,
                     port=settings.port,
                     log_level=settings.log_level.lower(),

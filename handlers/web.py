@@ -7,7 +7,7 @@ dispatch runs in Starlette's thread pool, so a slow request never blocks the eve
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,6 +16,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -125,8 +126,16 @@ class SlackEndpoints:
         return routes
 
 
-def build_web_app(core: Core, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The ASGI app: ``/healthz``, ``/readyz``, ``/metrics`` and the given adapters' *routes*."""
+def build_web_app(
+    core: Core,
+    routes: Sequence[BaseRoute] = (),
+    *,
+    error_page: Callable[[Request, Exception], Awaitable[Response]] | None = None,
+) -> Starlette:
+    """The ASGI app: ``/healthz``, ``/readyz``, ``/metrics`` and the given adapters' *routes*.
+
+    *error_page* answers every ``HTTPException`` (the web pages' translated 403 and 404).
+    """
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -145,4 +154,5 @@ def build_web_app(core: Core, routes: Sequence[BaseRoute] = ()) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
-    return Starlette(routes=[*served, *routes])
+    handlers = {HTTPException: error_page} if error_page is not None else None
+    return Starlette(routes=[*served, *routes], exception_handlers=handlers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
@@ -19,6 +20,7 @@ from bot.dialogue import Actor
 from bot.domain import Bilingual, ForumInfo, Platform, ThemeContent
 from bot.services import cycles, forums, organisers
 from bot.storage.models import AuditEntry, Cycle, Forum
+from tests.support import FakeClock
 
 CONFIGURED = Actor(Platform.SLACK, "T1", "UORG", "Org")  # in LEDARFORUM_ORGANISERS (core fixture)
 LEADER = Actor(Platform.SLACK, "T1", "U5", "Lea")
@@ -79,7 +81,8 @@ def test_an_edit_from_a_forum_copies_the_default_once(core: Core) -> None:
     assert _title(core, second, 5) == _shared_title(core, 5) is not None
 
 
-def test_only_configured_organisers_edit_the_shared_cycle(core: Core) -> None:
+def test_only_configured_organisers_edit_the_shared_cycle(core: Core, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 2, 2, 9, tzinfo=UTC))  # March lies ahead: the forum's own cycle
     first, second = _forum(core, "C1"), _forum(core, "C2")
     with core.db.transaction() as session:
         organisers.add(session, "slack", "T1", LEADER.user_id, first.id, actor="t")

@@ -57,7 +57,7 @@ def test_a_2027_cycle_changes_only_2027s_posts(core: Core, poster: RecordingPost
     assert _title(core, forum, Period(2027, 1)) == "Plan 1 en"
     assert _title(core, forum, Period(2027, 3)) is None  # the year's cycle has no March
     assert _title(core, forum, Period(2026, 1)) == shipped_january  # another year: unchanged
-    assert _title(core, forum, Period(2028, 1)) == shipped_january
+    assert _title(core, forum, Period(2028, 1)) == "Plan 1 en"  # holds until a later year's
     assert _title(core, other, Period(2027, 1)) == shipped_january  # another forum: unchanged
     # The publisher's post follows the year: December 2026 from the default, January 2027 ours.
     assert core.publisher.post_theme(forum, datetime(2026, 12, 2, 9, tzinfo=UTC)).status == "posted"
@@ -105,7 +105,8 @@ def test_copy_to_next_year(core: Core) -> None:
     with core.db.transaction() as session:
         cycles.set_theme(session, forum, _theme("Ours", 3), 3, actor="t")  # the forum's own cycle
         copied = cycles.copy_to_next_year(session, forum, 2026, actor="slack:T1:UORG")
-    assert copied.theme_for(3) == _theme("Ours", 3)
+    ours = copied.theme_for(3)
+    assert ours is not None and ours.title == _theme("Ours", 3).title
     with core.db.transaction() as session:
         assert cycles.has_year(session, forum, 2027) and not cycles.has_year(session, forum, 2026)
         # The copy is independent: changing the forum's own cycle leaves 2027 as copied.
@@ -130,22 +131,23 @@ def test_copy_to_next_year(core: Core) -> None:
 def test_editing_next_month_edits_that_years_cycle(core: Core, clock: FakeClock) -> None:
     forum = make_forum(core)
     clock.set(datetime(2026, 12, 10, 9, tzinfo=UTC))  # December 2026: next month is January 2027
-    # Without a cycle for 2027 the edit goes to the forum's own cycle (a copy of the default).
-    target = core.dialogue.edit_theme(ORGANISER, forum, 1, _theme("Own", 1), year=2027)
-    assert target is not None and target.key == cycles.forum_key(forum.id)
-    assert _title(core, forum, Period(2027, 1)) == _title(core, forum, Period(2026, 1)) == "Own en"
-    _year_cycle(core, forum, 2027, "Plan")
-    # The chat editor's default year for January is now 2027: it edits that year's cycle.
+    shipped = {m: _title(core, forum, Period(2026, m)) for m in (1, 2)}
+    with core.db.transaction() as session:
+        assert cycles.edit_source(session, forum, 2027, 2026) == ("future", None)
+        assert cycles.edit_source(session, forum, 2026, 2026) == ("default", None)
+    # The chat editor's default year for January is 2027, and saving gives 2027 its own cycle
+    # (a copy of what it showed), so this year's posts and pages stay as they were.
     editor = core.dialogue.theme_editor(ORGANISER, forum, 1)
-    assert editor is not None and editor.theme is not None
-    assert editor.theme.title.en == "Plan 1 en"
-    assert editor.own.key == cycles.year_key(forum.id, 2027)
+    assert editor is not None and editor.own.key == cycles.year_key(forum.id, 2027)
+    assert not editor.own.exists
+    assert "2027" in editor.describe("en")
     target = core.dialogue.edit_theme(ORGANISER, forum, 1, _theme("Next", 1))
-    assert target is not None and target.key == cycles.year_key(forum.id, 2027)
+    assert target is not None and target.key == cycles.year_key(forum.id, 2027) and target.exists
     assert _title(core, forum, Period(2027, 1)) == "Next en"
-    assert _title(core, forum, Period(2026, 1)) == "Own en"  # the own cycle is untouched
-    assert _title(core, forum, Period(2027, 2)) == "Plan 2 en"
-    # An edit for a year without its own cycle still edits the own cycle.
+    assert _title(core, forum, Period(2027, 2)) == shipped[2]  # copied with the rest of the year
+    assert _title(core, forum, Period(2026, 1)) == shipped[1]  # this year: untouched
+    assert _title(core, forum, Period(2028, 1)) == "Next en"  # and it holds on into later years
+    # An edit of this year goes to the forum's own cycle; 2027 keeps its own.
     core.dialogue.edit_theme(ORGANISER, forum, 1, _theme("Back", 1), year=2026)
     assert (_title(core, forum, Period(2026, 1)), _title(core, forum, Period(2027, 1))) == (
         "Back en",
@@ -153,7 +155,34 @@ def test_editing_next_month_edits_that_years_cycle(core: Core, clock: FakeClock)
     )
     with core.db.transaction() as session:
         forum_cycles = set(session.scalars(select(Cycle.key).where(Cycle.key.like("forum:%"))))
+        assert cycles.edit_source(session, forum, 2028, 2026) == ("future", 2027)
+        assert cycles.edit_source(session, forum, 2027, 2026) == ("year", 2027)
     assert forum_cycles == {cycles.forum_key(forum.id), cycles.year_key(forum.id, 2027)}
+    # A year that shows an earlier year's cycle gets its own on its first edit, too.
+    clock.set(datetime(2028, 3, 10, 9, tzinfo=UTC))
+    core.dialogue.edit_theme(ORGANISER, forum, 1, _theme("Later", 1), year=2028)
+    assert (_title(core, forum, Period(2027, 1)), _title(core, forum, Period(2028, 1))) == (
+        "Next en",
+        "Later en",
+    )
+
+
+def test_a_renamed_theme_keeps_its_key(core: Core) -> None:
+    forum = make_forum(core)
+    with core.db.transaction() as session:
+        before = cycles.theme_at(session, forum, Period(2026, 2))
+    assert before is not None
+    renamed = ThemeContent(
+        month=2,
+        title=Bilingual("Samtal som gör skillnad", "Talks that make a difference"),
+        why_now=before.why_now,
+        questions=before.questions,
+    )
+    core.dialogue.edit_theme(ORGANISER, forum, 2, renamed, year=2026)
+    with core.db.transaction() as session:
+        after = cycles.theme_at(session, forum, Period(2026, 2))
+    assert after is not None and after.title.sv == "Samtal som gör skillnad"
+    assert after.key == before.key  # last year's examples on the theme are still found
 
 
 def test_the_cache_sees_a_change_made_by_another_core(
@@ -182,5 +211,23 @@ def test_scheduler_stamp_counts_a_years_cycle() -> None:
     early, late = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC)
     stamps = {cycles.DEFAULT_KEY: early, cycles.year_key(7, 2027): late}
     assert cycles.cycle_stamp(stamps, 7, range(2026, 2028)) == late
+    # An earlier year's cycle still holds in these years; a later one does not yet.
+    assert (
+        cycles.cycle_stamp({**stamps, cycles.year_key(7, 2020): late}, 7, range(2026, 2027)) == late
+    )
+    assert cycles.cycle_stamp(stamps, 7, range(2025, 2027)) == early
     assert cycles.cycle_stamp(stamps, 8, range(2026, 2028)) == early
     assert cycles.cycle_stamp({}, 7, range(2026, 2028)) is None
+
+
+def test_the_coming_twelve_months_are_what_chat_edits_change(core: Core) -> None:
+    forum = make_forum(core)
+    _year_cycle(core, forum, 2027, "Plan")  # January, February, November and December of 2027
+    at = datetime(2026, 12, 10, 9, tzinfo=UTC)  # December 2026
+    with core.db.transaction() as session:
+        coming = cycles.coming_twelve(session, forum, at)
+        this_december = cycles.theme_at(session, forum, Period(2026, 12))
+    assert this_december is not None
+    assert coming.theme_for(12) == this_december  # December is this year's, still current
+    assert coming.theme_for(1) is not None and coming.theme_for(1).title.en == "Plan 1 en"
+    assert coming.theme_for(3) is None  # 2027's cycle has no March

@@ -213,8 +213,11 @@ def test_editing_a_theme_is_audited_and_visible_at_once(core: Core) -> None:
     with core.db.transaction() as session:
         cycles.set_theme(session, forum, theme, 12, actor="slack:T1:U5")
     with core.db.transaction() as session:
-        assert cycles.for_forum(session, forum).theme_for(12) == theme
+        stored = cycles.for_forum(session, forum).theme_for(12)
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "theme.update")).one()
+    # The new title, and the key the month's theme had: last year's examples are still found.
+    assert stored is not None and stored.title == theme.title
+    assert stored.key == load_default_cycle().themes[12].key != theme.key
     assert entry.actor == "slack:T1:U5"
     assert entry.before["title_sv"] == load_default_cycle().themes[12].title.sv
     assert entry.after["title_sv"] == "Nytt tema"

@@ -8,13 +8,14 @@ the cycle shown for ``YYYY``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Bilingual, CycleDocument, ForumInfo, Language, Link, ThemeContent
@@ -37,6 +38,12 @@ def forum_key(forum_id: int) -> str:
 def year_key(forum_id: int, year: int) -> str:
     """The cycle key of a forum's cycle for one calendar year."""
     return f"forum:{forum_id}@{year}"
+
+
+def year_of(key: str) -> int | None:
+    """The year of a ``forum:{id}@{year}`` key; None for any other key."""
+    _, at, year = key.partition("@")
+    return int(year) if at and year.isdigit() else None
 
 
 def _forum_id_of(key: str) -> int | None:
@@ -179,26 +186,53 @@ def _store(
     session.flush()
 
 
-def _candidates(forum: ForumInfo, year: int | None) -> tuple[str, ...]:
-    """The keys a forum may show for *year*, most specific first."""
+_Row = tuple[str, int, datetime, str]  # key, id, updated_at, name
+
+
+def _shown(session: Session, forum: ForumInfo, year: int | None) -> _Row | None:
+    """The cycle a forum shows for *year*, in one query.
+
+    A forum's cycle for a year holds from that year on, until a later year has its own: the
+    latest one at or before *year*; else the forum's own cycle; else the default. Without
+    *year*: its own or the default.
+    """
     general = (forum_key(forum.id), DEFAULT_KEY)
-    return general if year is None else (year_key(forum.id, year), *general)
+    wanted: ColumnElement[bool] = Cycle.key.in_(general)
+    if year is not None:
+        wanted = or_(wanted, Cycle.key.like(f"forum:{forum.id}@%"))
+    rows: list[_Row] = [
+        (key, row_id, updated_at, name)
+        for key, row_id, updated_at, name in session.execute(
+            select(Cycle.key, Cycle.id, Cycle.updated_at, Cycle.name).where(wanted)
+        )
+    ]
+    if year is not None:
+        years = [(found, row) for row in rows if (found := year_of(row[0])) is not None]
+        earlier = [(found, row) for found, row in years if found <= year]
+        if earlier:
+            return max(earlier)[1]
+    by_key = {row[0]: row for row in rows}
+    return next((by_key[key] for key in general if key in by_key), None)
 
 
 def key_for(session: Session, forum: ForumInfo, year: int | None = None) -> str:
-    """The key of the cycle a forum shows for *year* (its year's, its own, else the default).
-
-    Without *year*: its own if it has one, else the default.
-    """
-    keys = _candidates(forum, year)
-    found = set(session.scalars(select(Cycle.key).where(Cycle.key.in_(keys))))
-    return next((key for key in keys if key in found), DEFAULT_KEY)
+    """The key of the cycle a forum shows for *year* (see :func:`_shown`)."""
+    shown = _shown(session, forum, year)
+    return shown[0] if shown else DEFAULT_KEY
 
 
 def cycle_stamp(stamps: Mapping[str, datetime], forum_id: int, years: range) -> datetime | None:
-    """When anything a forum shows in *years* last changed, from ``{key: updated_at}``."""
+    """When anything a forum shows in *years* last changed, from ``{key: updated_at}``.
+
+    A year's cycle holds on into later years, so every one up to the last of *years* counts.
+    """
     shown = stamps.get(forum_key(forum_id), stamps.get(DEFAULT_KEY))
-    found = [stamps.get(year_key(forum_id, year)) for year in years]
+    prefix = f"forum:{forum_id}@"
+    found = [
+        stamp
+        for key, stamp in stamps.items()
+        if key.startswith(prefix) and (year := year_of(key)) is not None and year < years.stop
+    ]
     return max((stamp for stamp in (shown, *found) if stamp is not None), default=None)
 
 
@@ -237,21 +271,14 @@ _documents = _Documents()
 def for_forum(session: Session, forum: ForumInfo, year: int | None = None) -> CycleDocument:
     """The cycle a forum shows for calendar *year* (an empty one if nothing was ever stored).
 
-    Its cycle for that year when it has one, else its own, else the default; without *year*,
-    its own or the default. Read on every reply and command, so it costs one small query when
-    the cycle is unchanged.
+    See :func:`_shown` for which one. Read on every reply and command, so it costs one small
+    query when the cycle is unchanged.
     """
-    keys = _candidates(forum, year)
-    found = {
-        key: (row_id, updated_at, name)
-        for key, row_id, updated_at, name in session.execute(
-            select(Cycle.key, Cycle.id, Cycle.updated_at, Cycle.name).where(Cycle.key.in_(keys))
-        )
-    }
-    chosen = next((found[key] for key in keys if key in found), None)
+    chosen = _shown(session, forum, year)
     if chosen is None:
         return CycleDocument(name="")
-    return _documents.get(session, *chosen)
+    _, row_id, updated_at, name = chosen
+    return _documents.get(session, row_id, updated_at, name)
 
 
 def theme_at(session: Session, forum: ForumInfo, period: Period) -> ThemeContent | None:
@@ -303,16 +330,35 @@ def followers(session: Session, key: str) -> int:
     return sum(1 for forum_id in active if forum_key(forum_id) not in own)
 
 
+def _year_of_its_own(session: Session, forum: ForumInfo, year: int, this_year: int | None) -> bool:
+    """True when an edit of *year* must go to a cycle of that year's own (made on saving).
+
+    A later year than this one gets its own, so this year's posts stay as they are; so does a
+    year that shows an earlier year's cycle, so that earlier year stays as it was.
+    """
+    if this_year is not None and year > this_year:
+        return True
+    return year_of(key_for(session, forum, year)) is not None
+
+
 def edit_target(
-    session: Session, forum: ForumInfo, *, shared: bool, year: int | None = None
+    session: Session,
+    forum: ForumInfo,
+    *,
+    shared: bool,
+    year: int | None = None,
+    this_year: int | None = None,
 ) -> EditTarget:
-    """The cycle an edit from *forum* changes: the shared default, the forum's cycle for *year*
-    when it has one, else the forum's own.
+    """The cycle an edit from *forum* changes: the shared default; the forum's cycle for *year*
+    (made on saving when a later year than *this_year*, or a year showing an earlier year's
+    cycle, has none yet); else the forum's own.
 
     A forum's own cycle counts as followed by the forum even before its first edit makes it.
     """
-    if not shared and year is not None and has_year(session, forum, year):
-        return EditTarget(year_key(forum.id, year), False, True, 1)
+    if not shared and year is not None:
+        exists = has_year(session, forum, year)
+        if exists or _year_of_its_own(session, forum, year, this_year):
+            return EditTarget(year_key(forum.id, year), False, exists, 1)
     key = DEFAULT_KEY if shared else forum_key(forum.id)
     exists = _cycle_row(session, key) is not None
     count = followers(session, key) if shared else 1
@@ -359,17 +405,24 @@ def set_theme(
     actor: str,
     shared: bool = False,
     year: int | None = None,
+    this_year: int | None = None,
 ) -> EditTarget:
     """Change one month's theme (None: no theme that month), audit-logged; the cycle changed.
 
-    An edit from a forum changes that forum's cycle for *year* when it has one; otherwise the
-    forum's own cycle, made as a copy of the default on the first edit, so no other forum sees
-    it. ``shared=True`` edits the default cycle that every forum without its own follows:
-    callers allow that to configured organisers only.
+    An edit from a forum changes that forum's cycle for *year* (see :func:`edit_target`: a year
+    after *this_year* gets one of its own on its first edit, copied from what it showed);
+    otherwise the forum's own cycle, made as a copy of the default on the first edit, so no
+    other forum sees it. ``shared=True`` edits the default cycle that every forum without its
+    own follows: callers allow that to configured organisers only. A renamed theme keeps its
+    key, so last year's examples on it are still found.
     """
-    year_row = None if shared or year is None else _cycle_row(session, year_key(forum.id, year))
-    if year_row is not None:
-        row: Cycle | None = year_row
+    target = edit_target(session, forum, shared=shared, year=year, this_year=this_year)
+    if not shared and year is not None and target.key == year_key(forum.id, year):
+        if not target.exists:
+            source = key_for(session, forum, year)
+            doc = for_forum(session, forum, year)
+            _store(session, target.key, doc, actor=actor, action="cycle.copy_year", source=source)
+        row: Cycle | None = _cycle_row(session, target.key)
     elif shared:
         row = _cycle_row(session, DEFAULT_KEY)
     else:
@@ -380,6 +433,8 @@ def set_theme(
         session.flush()
     existing = next((t for t in row.themes if t.month == month), None)
     before = theme_to_row(theme_from_row(existing)) if existing else None
+    if theme is not None and existing is not None:
+        theme = _keeping_key(theme, theme_from_row(existing))
     if existing is not None:
         row.themes.remove(existing)
         session.flush()
@@ -396,7 +451,31 @@ def set_theme(
         forum_id=forum.id,
     )
     session.flush()
-    return edit_target(session, forum, shared=shared, year=year)
+    return edit_target(session, forum, shared=shared, year=year, this_year=this_year)
+
+
+def _keeping_key(theme: ThemeContent, before: ThemeContent) -> ThemeContent:
+    """*theme* with the key it had before, when only its title changed the key it would get."""
+    if theme.explicit_key is not None or theme.key == before.key:
+        return theme
+    return dataclasses.replace(theme, explicit_key=before.key)
+
+
+def edit_source(
+    session: Session, forum: ForumInfo, year: int, this_year: int
+) -> tuple[str, int | None]:
+    """What an edit of *year* changes, as the editor tells it: ``year`` (its own cycle),
+    ``future`` (a later year, which gets its own on saving), ``since`` (it shows the cycle of
+    the year given, and gets its own on saving), ``own`` or ``default``."""
+    key = key_for(session, forum, year)
+    shown = year_of(key)
+    if shown == year:
+        return "year", year
+    if year > this_year:
+        return "future", shown
+    if shown is not None:
+        return "since", shown
+    return ("own" if key == forum_key(forum.id) else "default"), None
 
 
 @dataclass(frozen=True)
@@ -411,6 +490,24 @@ def current(session: Session, forum: ForumInfo, at: datetime) -> CurrentTheme:
     """Which theme is current for *forum* at *at*, in the forum's own time zone."""
     period = period_at(at, moments(forum))
     return CurrentTheme(period, theme_at(session, forum, period))
+
+
+def coming_twelve(session: Session, forum: ForumInfo, at: datetime) -> CycleDocument:
+    """Each month's theme as it comes next (this month's now, January's next year in December):
+    the months a chat edit changes, as the organiser's list shows them."""
+    period = period_at(at, moments(forum))
+    this, following = for_forum(session, forum, period.year), None
+    themes: dict[int, ThemeContent] = {}
+    for month in range(1, 13):
+        if month >= period.month:
+            doc = this
+        else:
+            following = following or for_forum(session, forum, period.year + 1)
+            doc = following
+        theme = doc.theme_for(month)
+        if theme is not None:
+            themes[month] = theme
+    return CycleDocument(name=this.name, themes=themes)
 
 
 def coming_year(forum: ForumInfo, month: int, at: datetime) -> int:

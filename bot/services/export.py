@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import CycleDocument, ForumInfo, Language
 from bot.i18n import t
+from bot.services.book import markdown_quote, markdown_text
 from bot.services.forums import moments
 from bot.storage.models import Contribution
 from bot.timing import (
@@ -100,14 +101,16 @@ def as_markdown(items: list[dict[str, Any]], lang: Language) -> str:
     for period in sorted(by_period, reverse=True):
         group = by_period[period]
         theme = group[0]["theme_" + lang] or t(lang, "digest.no_theme")
-        lines += [f"## {period} — {theme}", ""]
+        lines += [f"## {period} — {markdown_text(theme)}", ""]
         for item in group:
-            author = item["author"] or t(lang, "digest.anonymous")
-            text = item["text"].replace("\n", "\n  ")
-            lines.append(f"- **{author}** ({item['created_at'][:10]}): {text}")
+            # What people wrote is escaped: it cannot break the document's structure or ping.
+            author = markdown_text(item["author"] or t(lang, "digest.anonymous"))
+            lines.append(f"**{author}** ({item['created_at'][:10]}):")
+            lines.append("")
+            lines.append(markdown_quote(item["text"]))
             if item["permalink"]:
-                lines.append(f"  <{item['permalink']}>")
-        lines.append("")
+                lines += ["", f"<{item['permalink']}>"]
+            lines.append("")
     return "\n".join(lines)
 
 

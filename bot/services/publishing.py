@@ -129,7 +129,7 @@ class Publisher:
         ref, status = None, "posted"
         try:
             # Built once the claim is ours: last year's count is the one at posting time.
-            message = self._theme_message(forum, current.period, current.theme)
+            message = self.theme_message(forum, current.period, current.theme)
             if claim.resumed:
                 ref = poster.find_post(forum, theme_marker(forum.id, current.period), since)
                 status = "found" if ref else status
@@ -152,7 +152,7 @@ class Publisher:
         log.info("theme posted", extra={"forum_id": forum.id, "period": key, "status": status})
         return Result(forum.id, "theme", status, key, ref.message_id)
 
-    def _theme_message(self, forum: ForumInfo, period: Period, theme: ThemeContent) -> Message:
+    def theme_message(self, forum: ForumInfo, period: Period, theme: ThemeContent) -> Message:
         """The theme post, with a line on last year's examples of the theme when there were any."""
         with self.db.transaction() as session:
             before = comeback.summary(session, forum, period, theme)

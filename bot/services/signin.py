@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.domain import Platform
-from bot.storage.models import AppSecret, SigninLink, WebIdentity
+from bot.storage.models import AppSecret, Contribution, SigninLink, WebIdentity
 
 WEB_KEY = "web_secret_key"
 LINK_MINUTES = 15
@@ -170,7 +170,8 @@ def user_for_signin(
 
 
 def name_of(session: Session, platform: Platform, workspace_id: str, user_id: str) -> str | None:
-    """The name a person last signed in with, when known (a link knows only the id)."""
+    """The name a person last signed in with, else the name their latest good example carries,
+    when known (a link knows only the id)."""
     found = session.scalar(
         select(WebIdentity.name).where(
             WebIdentity.platform == platform.value,
@@ -178,4 +179,16 @@ def name_of(session: Session, platform: Platform, workspace_id: str, user_id: st
             WebIdentity.user_id == user_id,
         )
     )
-    return found or None
+    if found:
+        return found
+    written = session.scalar(
+        select(Contribution.author_name)
+        .where(
+            Contribution.platform == platform.value,
+            Contribution.workspace_id == workspace_id,
+            Contribution.author_id == user_id,
+        )
+        .order_by(Contribution.recorded_at.desc())
+        .limit(1)
+    )
+    return written if written and written != user_id else None

@@ -16,7 +16,6 @@ from bot.domain import CycleDocument, ForumInfo, Language
 from bot.i18n import t
 from bot.messages import PictureFile
 from bot.services import calendar_feed
-from bot.wheel.png import wheel_png
 
 
 def reachable(public_url: str) -> bool:
@@ -45,6 +44,8 @@ def picture_file(
     doc: CycleDocument, forum: ForumInfo, lang: Language, now: datetime
 ) -> PictureFile:
     """The wheel of this year in the forum's zone, today marked, as a PNG file to upload."""
+    from bot.wheel.png import wheel_png  # drawing loads Pillow and the fonts: only when asked
+
     today = now.astimezone(ZoneInfo(forum.timezone)).date()
     return PictureFile(
         filename=t(lang, "wheel.chat.file", year=today.year),

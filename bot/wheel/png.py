@@ -73,8 +73,8 @@ def render(wheel: Wheel, size: int = DEFAULT_SIZE) -> bytes:
     }
     for block in wheel.texts:
         font = _font(block.size * scale, block.bold)
-        for text, baseline in zip(block.lines, block.baselines(), strict=True):
-            draw.text(xy(block.cx, baseline), text, font=font, fill=ink[block.kind], anchor="ms")
+        for text, x, baseline in zip(block.lines, block.xs, block.baselines(), strict=True):
+            draw.text(xy(x, baseline), text, font=font, fill=ink[block.kind], anchor="ms")
     for angle, _ in wheel.meetings:
         x, y = point(angle, R_DOTS)
         draw.ellipse([xy(x - 6, y - 6), xy(x + 6, y + 6)], fill=colours.MEETING)

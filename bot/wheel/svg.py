@@ -42,20 +42,20 @@ def annulus_path(start: float, end: float, inner: float, outer: float) -> str:
 
 
 def _text(block: TextBlock, fill: str) -> str:
+    """One ``<text>`` per line: each line has its own place in the wedge, and its own box (the
+    browser tests measure every text's box against its neighbours')."""
     weight = ' font-weight="bold"' if block.bold else ""
-    spans = ""
-    for line, y in zip(block.lines, block.baselines(), strict=True):
-        # A space between lines (not after a cut word), so the text reads and copies as words.
-        if spans and not spans.endswith("-</tspan>"):
-            spans += " "
-        spans += f'<tspan x="{_n(block.cx)}" y="{_n(y)}">{escape(line)}</tspan>'
-
-    box = block.box
-    return (
-        f'<text class="{block.kind}" text-anchor="middle" font-size="{_n(block.size)}"{weight}'
-        f' fill="{fill}" data-box="{_n(box.x)} {_n(box.y)} {_n(box.width)} {_n(box.height)}">'
-        f"{spans}</text>"
-    )
+    out = []
+    for line, x, y, box in zip(
+        block.lines, block.xs, block.baselines(), block.line_boxes(), strict=True
+    ):
+        out.append(
+            f'<text class="{block.kind}" x="{_n(x)}" y="{_n(y)}" text-anchor="middle"'
+            f' font-size="{_n(block.size)}"{weight} fill="{fill}"'
+            f' data-box="{_n(box.x)} {_n(box.y)} {_n(box.width)} {_n(box.height)}">'
+            f"{escape(line)}</text>"
+        )
+    return "".join(out)
 
 
 def render(wheel: Wheel) -> str:
@@ -90,8 +90,8 @@ def render(wheel: Wheel) -> str:
             f' fill="{band}" stroke="{colours.PAPER}" stroke-width="2"/>'
         )
         out.append("</g>")
-    # Every text above every sector (a side month's text reaches into its neighbours' ground),
-    # and transparent to the pointer, so hovering it shows the sector's tooltip beneath.
+    # Every text above every sector, and transparent to the pointer, so hovering it shows the
+    # sector's tooltip beneath.
     out.append('<g class="labels" pointer-events="none">')
     for sector in wheel.sectors:
         out.append(f'<g class="month-text" data-month="{sector.month}">')

@@ -25,7 +25,7 @@ from bot.inbound import CURRENT_THEME, ButtonPressed, CommandGiven, MessageRef, 
 from bot.inbound_handler import InboundHandler
 from bot.messages import Actions, Message, Reply
 from bot.ports import PostRef
-from bot.posts import info, theme_post
+from bot.posts import info
 from bot.services import cycles, forums, organisers
 from handlers.console.render import render
 
@@ -123,7 +123,8 @@ class ConsoleForum:
         with self.core.db.transaction() as session:
             current = cycles.current(session, forum, dialogue.clock())
         if current.theme is not None:
-            print(render(theme_post(forum, current.period, current.theme)), file=self.out)
+            post = self.core.publisher.theme_message(forum, current.period, current.theme)
+            print(render(post), file=self.out)
         else:
             print(t(lang, "theme.none_console"), file=self.out)
         print(file=self.out)

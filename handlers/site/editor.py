@@ -1,13 +1,13 @@
 """The cycle editor: a year's twelve months, a month's theme form with a preview, copying a year
 forward, and uploading a cycle file with the difference shown before it is applied.
 
-Every route is for the forum's organisers (:func:`handlers.site.auth.forum_for` with
+Every route is for the forum's organisers (:func:`handlers.site.sessions.forum_for` with
 ``organiser=True``: 403 for anyone else, on GET and POST alike) and every POST checks its CSRF
-token first (:func:`handlers.site.auth.form`). Saving goes through the same core path as the chat
-editor (:meth:`bot.dialogue.Dialogue.edit_theme`: the organiser check again, audit-logged with the
-signed-in person); applying a file through :func:`bot.services.cycles.replace`, the function behind
-``ledarforum schedule import``. A checked file travels to the apply step in a hidden field signed
-with the site's key, so what is applied is exactly what was checked and shown.
+token first (:func:`handlers.site.sessions.form`). Saving goes through the same core path as the
+chat editor (:meth:`bot.dialogue.Dialogue.edit_theme`: the organiser check again, audit-logged with
+the signed-in person); applying a file through :func:`bot.services.cycles.replace`, the function
+behind ``ledarforum schedule import``. A checked file travels to the apply step in a hidden field
+signed with the site's key, so what is applied is exactly what was checked and shown.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from bot.i18n import month_name, t
 from bot.services import cycles, signin
 from bot.services.forums import moments
 from bot.timing import Period, period_at
-from handlers.site import auth
+from handlers.site import sessions
+from handlers.site.language import page_language
 from handlers.site.preview import theme_preview
-from handlers.site.templating import Pages, page_language
+from handlers.site.templating import Pages
 
 MAX_UPLOAD = 256 * 1024  # bytes of an uploaded cycle file (the shipped cycle is about 20 KiB)
 # A form post may carry a file of MAX_UPLOAD bytes signed and encoded: room for that and more.
@@ -183,11 +184,9 @@ def _checked_year(year: int) -> int:
     return year
 
 
-def _source(key: str, forum: ForumInfo, year: int) -> str:
-    """Which cycle *year* shows (``year``, ``own`` or ``default``): what an edit changes."""
-    if key == cycles.year_key(forum.id, year):
-        return "year"
-    return "own" if key == cycles.forum_key(forum.id) else "default"
+def _source(core: Core, session: Any, forum: ForumInfo, year: int) -> tuple[str, int | None]:
+    """What an edit of *year* changes, for the sentence above the months (``editor.source.*``)."""
+    return cycles.edit_source(session, forum, year, core.dialogue.this_year(forum))
 
 
 def _text_field(data: FormData, name: str) -> str:
@@ -219,10 +218,10 @@ class Editor:
         return await run_in_threadpool(run)
 
     async def organiser(self, request: Request) -> tuple[Actor, ForumInfo]:
-        """The signed-in organiser and their forum, or the refusal (see ``auth.forum_for``)."""
+        """The signed-in organiser and their forum, or the refusal (see ``sessions.forum_for``)."""
         forum_id = int(request.path_params["forum_id"])
         return await run_in_threadpool(
-            lambda: auth.forum_for(request, self.core, forum_id, organiser=True)
+            lambda: sessions.forum_for(request, self.core, forum_id, organiser=True)
         )
 
     async def signer(self) -> URLSafeTimedSerializer:
@@ -254,19 +253,19 @@ class Editor:
         error: str | None = None,
         status: int = 200,
     ) -> Response:
-        def read(session: Any) -> tuple[CycleDocument, str, bool]:
+        def read(session: Any) -> tuple[CycleDocument, tuple[str, int | None], bool]:
             doc = cycles.for_forum(session, forum, year)
-            key = cycles.key_for(session, forum, year)
-            return doc, key, cycles.has_year(session, forum, year + 1)
+            source = _source(self.core, session, forum, year)
+            return doc, source, cycles.has_year(session, forum, year + 1)
 
-        doc, key, next_has_own = await self.db(read)
-        source = _source(key, forum, year)
+        doc, (source, since), next_has_own = await self.db(read)
         lang = self.lang(request)
         context = {
             "forum": forum,
             "organiser": True,
             "year": year,
             "source": source,
+            "since": since,
             "months": [MonthRow(month, doc.theme_for(month)) for month in range(1, 13)],
             "next_has_own": next_has_own,
             "notice": t(lang, f"editor.notice.{notice}") if notice in NOTICES else None,
@@ -278,7 +277,7 @@ class Editor:
 
     async def copy(self, request: Request) -> Response:
         """POST /forums/{id}/cycle/{year}/copy: this year's cycle becomes next year's own."""
-        data = await auth.form(request)
+        data = await sessions.form(request)
         actor, forum = await self.organiser(request)
         year = _checked_year(int(request.path_params["year"]))
         if year >= LAST_YEAR:
@@ -305,7 +304,7 @@ class Editor:
         """GET/POST /forums/{id}/cycle/{year}/{month}: the form, its preview, saving it."""
         if request.method == "POST" and self._too_large(request):
             raise HTTPException(413)
-        data = await auth.form(request) if request.method == "POST" else None
+        data = await sessions.form(request) if request.method == "POST" else None
         actor, forum = await self.organiser(request)
         year = _checked_year(int(request.path_params["year"]))
         month = int(request.path_params["month"])
@@ -313,9 +312,9 @@ class Editor:
             raise HTTPException(404)
         lang = self.lang(request)
 
-        def read(session: Any) -> tuple[ThemeContent | None, str]:
+        def read(session: Any) -> tuple[ThemeContent | None, tuple[str, int | None]]:
             theme = cycles.for_forum(session, forum, year).theme_for(month)
-            return theme, _source(cycles.key_for(session, forum, year), forum, year)
+            return theme, _source(self.core, session, forum, year)
 
         existing, source = await self.db(read)
         if data is None:
@@ -334,7 +333,7 @@ class Editor:
                 period = Period(year, month)
                 # The publisher's own message, so the preview has every line the post will have.
                 message = await run_in_threadpool(
-                    self.core.publisher._theme_message, forum, period, theme
+                    self.core.publisher.theme_message, forum, period, theme
                 )
                 preview = theme_preview(forum, period, theme, message=message)
             return self._month(request, forum, year, month, form, lang, source, preview=preview)
@@ -355,7 +354,7 @@ class Editor:
         month: int,
         form: MonthForm,
         lang: Language,
-        source: str,
+        source: tuple[str, int | None],
         *,
         problems: list[str] | None = None,
         preview: Markup | None = None,
@@ -370,7 +369,8 @@ class Editor:
                 lang, "editor.month.title", month=month_name(lang, month).capitalize(), year=year
             ),
             "form": form,
-            "source": source,
+            "source": source[0],
+            "since": source[1],
             "problems": problems or [],
             "preview": preview,
             "previewed": request.method == "POST" and not problems,
@@ -423,7 +423,7 @@ class Editor:
         """POST /forums/{id}/cycle/upload: check the file; its problems, or what it changes."""
         if self._too_large(request):
             raise HTTPException(413)
-        data = await auth.form(request)
+        data = await sessions.form(request)
         _, forum = await self.organiser(request)
         lang = self.lang(request)
         target, _, year = self._target(forum, _text_field(data, "target") or OWN)
@@ -479,7 +479,7 @@ class Editor:
         """POST /forums/{id}/cycle/apply: replace the cycle with the checked file, atomically."""
         if self._too_large(request):
             raise HTTPException(413)
-        data = await auth.form(request)
+        data = await sessions.form(request)
         actor, forum = await self.organiser(request)
         lang = self.lang(request)
         refused = [t(lang, "editor.apply.refused")]

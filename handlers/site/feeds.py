@@ -3,7 +3,7 @@
 ``GET /calendar/{token}.ics`` and ``GET /wheel/{token}.png`` are public: the forum's unguessable,
 revocable feed token is the key (calendar apps and chat platforms fetch them without a session),
 and an unknown or revoked token is a plain 404. Everything else needs a signed-in reader of the
-forum (:func:`handlers.site.auth.forum_for`); renewing the token also needs an organiser and a
+forum (:func:`handlers.site.sessions.forum_for`); renewing the token also needs an organiser and a
 valid CSRF token. Database work and drawing run in the thread pool.
 """
 
@@ -25,9 +25,11 @@ from bot.core import Core
 from bot.domain import ForumInfo, Language, is_language
 from bot.services import calendar_feed, cycles
 from bot.timing import utcnow
-from bot.wheel import wheel_png, wheel_svg
-from handlers.site import auth
-from handlers.site.templating import Pages, page_language
+from bot.wheel.png import wheel_png
+from bot.wheel.svg import wheel_svg
+from handlers.site import sessions
+from handlers.site.language import page_language
+from handlers.site.templating import Pages
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Calendar apps poll; an hour is what they usually use, and a renewed token 404s at once anyway.
@@ -118,7 +120,7 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
 
     async def forum_wheel(request: Request, kind: str) -> Response:
         forum_id = int(request.path_params["forum_id"])
-        _, forum = await run_in_threadpool(auth.forum_for, request, core, forum_id)
+        _, forum = await run_in_threadpool(sessions.forum_for, request, core, forum_id)
         lang = page_language(request, forum.language)
         year = _year(request, forum, lang) if kind == "svg" else _local_today(forum).year
         body = await run_in_threadpool(wheel_picture, forum, lang, year, kind)
@@ -127,7 +129,7 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
 
     async def calendar_page(request: Request) -> Response:
         forum_id = int(request.path_params["forum_id"])
-        actor, forum = await run_in_threadpool(auth.forum_for, request, core, forum_id)
+        actor, forum = await run_in_threadpool(sessions.forum_for, request, core, forum_id)
 
         def token() -> str:
             with core.db.transaction() as session:
@@ -149,10 +151,10 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
         )
 
     async def renew(request: Request) -> Response:
-        await auth.form(request)  # CSRF first, before anything else happens
+        await sessions.form(request)  # CSRF first, before anything else happens
         forum_id = int(request.path_params["forum_id"])
         actor, forum = await run_in_threadpool(
-            auth.forum_for, request, core, forum_id, organiser=True
+            sessions.forum_for, request, core, forum_id, organiser=True
         )
 
         def renewed() -> None:

@@ -1,8 +1,8 @@
 """A forum's year, its library of good practices, the downloads and participation: read-only pages.
 
-Every page first asks :func:`handlers.site.auth.forum_for` who is reading and whether they may see
-the forum (signed-out visitors are sent to sign in, another workspace's people get 404), and only
-then reads the database. Database work (and the access check, which reads it too) runs in the
+Every page first asks :func:`handlers.site.sessions.forum_for` who is reading and whether they may
+see the forum (signed-out visitors are sent to sign in, another workspace's people get 404), and
+only then reads the database. Database work (and the access check, which reads it too) runs in the
 thread pool, so a slow query never stalls the event loop that also serves the bot.
 """
 
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import i18n
@@ -25,12 +26,15 @@ from bot.dialogue import Actor
 from bot.domain import ForumInfo, Language, ThemeContent, is_language
 from bot.services import book, comeback, cycles, export, library, stats
 from bot.timing import Period
-from handlers.site import auth
-from handlers.site.templating import SECURITY_HEADERS, Pages, page_language
+from handlers.site import sessions
+from handlers.site.language import page_language
+from handlers.site.templating import SECURITY_HEADERS, Pages
 
 # The library page lists at most this many examples; the downloads have them all.
 PAGE_LIMIT = 200
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The site's icon; base.html links it, and /favicon.ico serves it for browsers that ask anyway.
+ICON = Path(__file__).parent / "static" / "icon.svg"
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,20 @@ def _language(request: Request, actor: Actor, forum: ForumInfo) -> Language:
 
 
 async def _reader(request: Request, core: Core, forum_id: int) -> Reader:
-    actor, forum = await run_in_threadpool(auth.forum_for, request, core, forum_id)
+    actor, forum = await run_in_threadpool(sessions.forum_for, request, core, forum_id)
     organiser = await run_in_threadpool(core.dialogue.is_organiser, actor, forum)
     return Reader(actor, forum, organiser, _language(request, actor, forum))
 
 
 def _year(value: str) -> int | None:
     """A year from a URL or a form, or None when it is not a plausible one."""
-    if value.isdigit() and FIRST_YEAR <= int(value) <= LAST_YEAR:
+    # Four ASCII digits: str.isdigit() also accepts "²", which int() refuses (a 500, not a 404).
+    if (
+        len(value) == 4
+        and value.isascii()
+        and value.isdigit()
+        and FIRST_YEAR <= int(value) <= LAST_YEAR
+    ):
         return int(value)
     return None
 
@@ -138,10 +148,23 @@ def theme_bars(participation: stats.Participation, lang: Language) -> list[Bar]:
 
 @dataclass(frozen=True)
 class YearData:
-    period: Period
-    theme: ThemeContent | None
+    year: int  # the year shown (?year=), not always the current one
+    period: Period  # the current theme period
+    theme: ThemeContent | None  # the current period's theme
     months: tuple[YearMonth, ...]
     participation: stats.Participation
+    # In the cycle's last month the next one lies in next year: its theme, so that the page
+    # points there (None when next month has no theme or the page shows another year).
+    coming: ThemeContent | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.year == self.period.year
+
+    @property
+    def last_month(self) -> bool:
+        """The current month is December: next month's theme is on next year's page."""
+        return self.is_current and self.period.month == 12
 
 
 def _participation(core: Core, forum: ForumInfo, year: int, now: datetime) -> stats.Participation:
@@ -150,16 +173,20 @@ def _participation(core: Core, forum: ForumInfo, year: int, now: datetime) -> st
     return stats.forum_participation(core.db, forum, counter, year=year, now=now)
 
 
-def _year_data(core: Core, forum: ForumInfo, now: datetime) -> YearData:
+def _year_data(core: Core, forum: ForumInfo, now: datetime, year: int | None = None) -> YearData:
     with core.db.transaction() as session:
         current = cycles.current(session, forum, now)
-        doc = cycles.for_forum(session, forum, current.period.year)
+        shown = year or current.period.year
+        doc = cycles.for_forum(session, forum, shown)
+        coming = None
+        if shown == current.period.year and current.period.month == 12 and shown < LAST_YEAR:
+            coming = cycles.for_forum(session, forum, shown + 1).theme_for(1)
     months = tuple(
-        YearMonth(month, doc.theme_for(month), month == current.period.month)
+        YearMonth(month, doc.theme_for(month), current.period == Period(shown, month))
         for month in range(1, 13)
     )
-    participation = _participation(core, forum, current.period.year, now)
-    return YearData(current.period, current.theme, months, participation)
+    participation = _participation(core, forum, shown, now)
+    return YearData(shown, current.period, current.theme, months, participation, coming)
 
 
 @dataclass(frozen=True)
@@ -213,14 +240,22 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
     """The pages of a forum: ``/``, ``/forums``, the year, library, downloads, book and stats."""
 
     async def home(request: Request) -> Response:
-        signed_in = auth.viewer(request) is not None
+        signed_in = sessions.viewer(request) is not None
         return RedirectResponse("/forums" if signed_in else "/signin", status_code=303)
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask for /favicon.ico whatever the page declares: a 404 is a console error.
+        return FileResponse(
+            ICON,
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     async def forums_page(request: Request) -> Response:
-        actor = auth.viewer(request)
+        actor = sessions.viewer(request)
         if actor is None:
             return RedirectResponse("/signin?next=/forums", status_code=303)
-        mine = await run_in_threadpool(auth.my_forums, core, actor)
+        mine = await run_in_threadpool(sessions.my_forums, core, actor)
         if len(mine) == 1:
             return RedirectResponse(f"/forums/{mine[0].id}", status_code=303)
         lang = page_language(request, core.settings.language)
@@ -228,15 +263,25 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
 
     async def year_page(request: Request) -> Response:
         reader = await _reader(request, core, request.path_params["forum_id"])
-        data = await run_in_threadpool(_year_data, core, reader.forum, core.dialogue.clock())
+        asked = request.query_params.get("year", "").strip()
+        year = _year(asked) if asked else None
+        if asked and year is None:
+            raise HTTPException(404)  # as /stats?year=: no such page, not a form error
+        data = await run_in_threadpool(_year_data, core, reader.forum, core.dialogue.clock(), year)
         return view.render(
             request,
             "year.html",
             reader.context(
                 data=data,
                 safe_url=safe_url,
-                bars=month_bars(data.participation, reader.lang, data.period.month),
+                bars=month_bars(
+                    data.participation,
+                    reader.lang,
+                    data.period.month if data.is_current else None,
+                ),
                 percent=stats.percent,
+                first_year=FIRST_YEAR,
+                last_year=LAST_YEAR,
             ),
             lang=reader.lang,
         )
@@ -361,6 +406,7 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
     forum = "/forums/{forum_id:int}"
     return [
         Route("/", home, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/forums", forums_page, methods=["GET"]),
         Route(forum, year_page, methods=["GET"]),
         Route(f"{forum}/library", library_page, methods=["GET"]),

@@ -22,10 +22,9 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import msal
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -35,8 +34,11 @@ from bot.config import Settings
 from bot.dialogue import Actor
 from bot.domain import Platform
 from bot.services import signin
-from handlers.site import auth
-from handlers.site.templating import page_language
+from handlers.site import sessions
+from handlers.site.language import page_language
+
+if TYPE_CHECKING:
+    import msal
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class Entra:
 
     def app(self) -> msal.ConfidentialClientApplication:
         """The MSAL client (blocking on first use: run in a thread)."""
+        import msal  # only where Microsoft sign-in is configured, on the first sign-in
+
         with self._lock:
             if self._app is None:
                 self._app = msal.ConfidentialClientApplication(
@@ -103,7 +107,7 @@ def _person(settings: Settings, claims: dict[str, Any]) -> tuple[str, str, str] 
     return tid, oid, str(name)
 
 
-def endpoints(site: auth.Site) -> dict[str, Endpoint]:
+def endpoints(site: sessions.Site) -> dict[str, Endpoint]:
     """``/signin/microsoft`` and its callback, when Microsoft sign-in is configured."""
     settings = site.core.settings
     if not enabled(settings):
@@ -112,7 +116,7 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
 
     def failed(request: Request, key: str) -> Response:
         lang = page_language(request, settings.language)
-        return auth.signin_page(site, request, error=i18n.t(lang, key), status=400)
+        return sessions.signin_page(site, request, error=i18n.t(lang, key), status=400)
 
     async def start(request: Request) -> Response:
         try:
@@ -120,19 +124,19 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
         except (ValueError, OSError) as exc:  # the authority cannot be read
             log.warning("Microsoft sign-in unavailable: %s", type(exc).__name__)
             return failed(request, "signin.error.provider")
-        kept = {"flow": flow, "next": auth.safe_next(request.query_params.get("next"))}
+        kept = {"flow": flow, "next": sessions.safe_next(request.query_params.get("next"))}
         response = RedirectResponse(str(flow["auth_uri"]), status_code=303)
         site.set_cookie(
             response,
             FLOW_COOKIE,
             site.serializer("entra-flow").dumps(kept),
-            max_age=auth.FLOW_SECONDS,
+            max_age=sessions.FLOW_SECONDS,
             path="/signin/microsoft",
         )
         return response
 
     async def callback(request: Request) -> Response:
-        kept = site.loads(request, FLOW_COOKIE, "entra-flow", auth.FLOW_SECONDS)
+        kept = site.loads(request, FLOW_COOKIE, "entra-flow", sessions.FLOW_SECONDS)
         flow = kept.get("flow") if isinstance(kept, dict) else None
         state = request.query_params.get("state", "")
         if not isinstance(flow, dict) or not hmac.compare_digest(
@@ -163,7 +167,7 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
         user = await run_in_threadpool(resolve)
         actor = Actor(Platform.TEAMS, tid, user, name)
         target = kept.get("next") if isinstance(kept, dict) else None
-        response = auth.complete_signin(site, request, actor, str(target or "/"))
+        response = sessions.complete_signin(site, request, actor, str(target or "/"))
         response.delete_cookie(FLOW_COOKIE, path="/signin/microsoft")
         return response
 

@@ -28,8 +28,8 @@ from bot.config import Settings
 from bot.dialogue import Actor
 from bot.domain import Platform
 from bot.services import signin
-from handlers.site import auth
-from handlers.site.templating import page_language
+from handlers.site import sessions
+from handlers.site.language import page_language
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _nonce_of(token: dict[str, Any]) -> str | None:
     return nonce if isinstance(nonce, str) else None
 
 
-def endpoints(site: auth.Site) -> dict[str, Endpoint]:
+def endpoints(site: sessions.Site) -> dict[str, Endpoint]:
     """``/signin/slack`` and its callback, when Slack sign-in is configured."""
     settings = site.core.settings
     if not enabled(settings):
@@ -98,7 +98,7 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
 
     def failed(request: Request, key: str) -> Response:
         lang = page_language(request, settings.language)
-        return auth.signin_page(site, request, error=i18n.t(lang, key), status=400)
+        return sessions.signin_page(site, request, error=i18n.t(lang, key), status=400)
 
     async def start(request: Request) -> Response:
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -116,19 +116,19 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
         flow = {
             "state": state,
             "nonce": nonce,
-            "next": auth.safe_next(request.query_params.get("next")),
+            "next": sessions.safe_next(request.query_params.get("next")),
         }
         site.set_cookie(
             response,
             FLOW_COOKIE,
             site.serializer("slack-flow").dumps(flow),
-            max_age=auth.FLOW_SECONDS,
+            max_age=sessions.FLOW_SECONDS,
             path="/signin/slack",
         )
         return response
 
     async def callback(request: Request) -> Response:
-        flow = site.loads(request, FLOW_COOKIE, "slack-flow", auth.FLOW_SECONDS)
+        flow = site.loads(request, FLOW_COOKIE, "slack-flow", sessions.FLOW_SECONDS)
         state = request.query_params.get("state", "")
         if (
             not isinstance(flow, dict)
@@ -163,7 +163,7 @@ def endpoints(site: auth.Site) -> dict[str, Endpoint]:
                 signin.record_identity(session, Platform.SLACK, team, user, user, actor.name)
 
         await run_in_threadpool(remember)
-        response = auth.complete_signin(site, request, actor, str(flow.get("next") or "/"))
+        response = sessions.complete_signin(site, request, actor, str(flow.get("next") or "/"))
         response.delete_cookie(FLOW_COOKIE, path="/signin/slack")
         return response
 

@@ -15,10 +15,11 @@ from starlette.responses import HTMLResponse
 
 from bot import i18n
 from bot.core import Core
-from bot.domain import LANGUAGES, Language, is_language
+from bot.domain import LANGUAGES, Language
+from handlers.site import sessions
+from handlers.site.language import LANGUAGE_COOKIE, page_language
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-LANGUAGE_COOKIE = "ledarforum_lang"
 # No scripts from elsewhere, no framing, no sniffing: the pages need none of it.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -29,21 +30,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-
-
-def page_language(request: Request, fallback: Language = "sv") -> Language:
-    """The reader's language: ``?lang=``, then their cookie, then the browser's, then *fallback*."""
-    asked = request.query_params.get("lang", "")
-    if is_language(asked):
-        return asked
-    kept = request.cookies.get(LANGUAGE_COOKIE, "")
-    if is_language(kept):
-        return kept
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().split("-")[0].casefold()
-        if is_language(tag):
-            return tag
-    return fallback
 
 
 class Pages:
@@ -71,8 +57,6 @@ class Pages:
         lang: Language | None = None,
     ) -> HTMLResponse:
         """The page *template* in the reader's language, with the viewer and a CSRF token."""
-        from handlers.site import auth  # the session helpers; auth imports this module too
-
         lang = lang or page_language(request, self.core.settings.language)
 
         def t(key: str, /, **params: object) -> str:
@@ -82,8 +66,8 @@ class Pages:
             request=request,
             lang=lang,
             t=t,
-            viewer=auth.viewer(request),
-            csrf_token=auth.csrf_token(request),
+            viewer=sessions.viewer(request),
+            csrf_token=sessions.csrf_token(request),
             **(context or {}),
         )
         response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)

@@ -28,7 +28,8 @@ def gather(dialogue: Dialogue, team_id: str, user_id: str) -> HomeData:
     zone = ZoneInfo(forum.timezone)
     with dialogue.db.transaction() as session:
         current = cycles.current(session, forum, dialogue.clock())
-        cycle = cycles.for_forum(session, forum, current.period.year)
+        # The months as they come next: what the organiser's edit buttons change.
+        cycle = cycles.coming_twelve(session, forum, dialogue.clock())
         rows = contributions.recent_by_author(
             session, Platform.SLACK.value, team_id, user_id, RECENT
         )

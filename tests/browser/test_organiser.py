@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +101,7 @@ def test_leader_cannot_reach_the_editor(
         response = page.goto(site.path(path))
         assert response is not None and response.status == 403, path
         refusals[path] = page.evaluate("document.documentElement.lang")
+    visit.seen(page, "forbidden")  # type: ignore[attr-defined]
     form = {
         "csrf_token": token,
         "action": "save",
@@ -156,3 +158,45 @@ def test_forged_csrf_token_is_refused(
     console.expect("status of 403")
     page.goto(site.path(_month_url(site)))
     assert _title_sv(page).input_value() == before
+
+
+def test_organiser_uploads_a_cycle_file_and_sees_the_diff_first(
+    page: Any, site: Site, visit: Callable[..., Any], tmp_path: Path, console: Console
+) -> None:
+    year, _ = next_month()
+    old = "Verksamhetsplan och budget för nästa år lämnas till fakulteten i slutet av oktober."
+    new = "Verksamhetsplan och budget lämnas till fakulteten den 20 oktober."
+    text = site.cycle_file.read_text(encoding="utf-8")
+    assert old in text
+    good = tmp_path / "arscykel.yaml"
+    good.write_text(text.replace(old, new), encoding="utf-8")
+    bad = tmp_path / "trasig.yaml"
+    bad.write_text(text.replace("  october:\n", "  oktobr:\n"), encoding="utf-8")
+    sign_in_with_link(page, site, ORGANISER)
+
+    # A broken file: its problems as FILE:LINE, and nothing to apply.
+    visit(page, f"{site.forum}/cycle/upload", "upload")
+    page.get_by_label(re.compile(r"^(Fil|File) \(")).set_input_files(str(bad))
+    page.get_by_label(re.compile("^(Filen ersätter|The file replaces)")).select_option(str(year))
+    page.get_by_role("button", name=re.compile("Granska|Check")).click()
+    page.wait_for_load_state("load")
+    visit.seen(page, "problems")  # type: ignore[attr-defined]
+    assert re.search(r"trasig\.yaml:\d+", page.get_by_role("alert").inner_text())
+    assert page.get_by_role("button", name=re.compile("Tillämpa|Apply")).count() == 0
+    console.expect("status of 4(00|22)")  # the refusal of a bad file is an error status
+
+    # A good one: the change is shown before anything is applied.
+    page.get_by_label(re.compile(r"^(Fil|File) \(")).set_input_files(str(good))
+    page.get_by_label(re.compile("^(Filen ersätter|The file replaces)")).select_option(str(year))
+    page.get_by_role("button", name=re.compile("Granska|Check")).click()
+    page.wait_for_load_state("load")
+    visit.seen(page, "diff")  # type: ignore[attr-defined]
+    diff = page.get_by_role("region").filter(has=page.locator("table")).inner_text()
+    assert new in diff and old in diff
+    before = page.request.get(site.path(f"{site.forum}/cycle?year={year}")).text()
+    page.get_by_role("button", name=re.compile("Tillämpa|Apply")).click()
+    page.wait_for_load_state("load")
+    visit.seen(page, "applied")  # type: ignore[attr-defined]
+    assert "20 oktober" not in before
+    october = page.request.get(site.path(f"{site.forum}/cycle/{year}/10")).text()
+    assert new in october

@@ -120,10 +120,14 @@ _OUTSIDE_SHAPES = """(tolerance) => {
   for (const line of lines) {
     const b = line.getBBox();
     if (!b.width || !b.height || !line.textContent.trim()) continue;
-    const t = Math.min(tolerance, b.width / 4, b.height / 4);
+    // The box is the font's cell: above capitals (about a fifth of it) and below the baseline
+    // (descenders, about a seventh) there is room no letter of a word like "Reflektion" fills.
+    const t = Math.min(tolerance, b.width / 4);
+    const top = b.y + b.height * 0.2;
+    const bottom = b.y + b.height * 0.85;
     const m = line.getScreenCTM();
-    const corners = [[b.x + t, b.y + t], [b.x + b.width - t, b.y + t],
-                     [b.x + b.width - t, b.y + b.height - t], [b.x + t, b.y + b.height - t]]
+    const corners = [[b.x + t, top], [b.x + b.width - t, top],
+                     [b.x + b.width - t, bottom], [b.x + t, bottom]]
       .map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
     const inside = shapes.some((shape) => {
       const back = shape.getScreenCTM().inverse();

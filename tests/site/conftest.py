@@ -17,7 +17,7 @@ from bot.core import Core
 from bot.domain import Platform
 from bot.services import signin
 from bot.timing import utcnow
-from handlers.site import site_routes
+from handlers.site import error_page, site_routes
 from handlers.web import build_web_app
 
 BASE_URL = "http://testserver"
@@ -34,7 +34,7 @@ def site_core(core: Core) -> Core:
 @pytest.fixture
 def client(site_core: Core) -> Iterator[TestClient]:
     """The whole site (and the health checks) in-process over HTTP semantics."""
-    app = build_web_app(site_core, site_routes(site_core))
+    app = build_web_app(site_core, site_routes(site_core), error_page=error_page(site_core))
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
         yield test_client
 

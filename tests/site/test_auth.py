@@ -17,7 +17,7 @@ from bot.domain import Platform
 from bot.services import forums, signin
 from bot.storage.models import SigninLink
 from bot.timing import utcnow
-from handlers.site import auth, site_routes
+from handlers.site import sessions, site_routes
 from handlers.web import build_web_app
 from tests.site.conftest import BASE_URL, csrf_of, sign_in
 
@@ -38,15 +38,15 @@ def _forum(core: Core, workspace: str = "T1", channel: str = "C1") -> int:
 
 @pytest.fixture
 def probe(site_core: Core) -> TestClient:
-    """The site plus one page behind :func:`auth.forum_for` (and an organiser-only one)."""
+    """The site plus one page behind :func:`sessions.forum_for` (and an organiser-only one)."""
 
     async def read(request: Request) -> Response:
-        actor, forum = auth.forum_for(request, site_core, int(request.path_params["id"]))
+        actor, forum = sessions.forum_for(request, site_core, int(request.path_params["id"]))
         return PlainTextResponse(f"{actor.user_id} reads {forum.id}")
 
     async def admin(request: Request) -> Response:
-        await auth.form(request)
-        auth.forum_for(request, site_core, int(request.path_params["id"]), organiser=True)
+        await sessions.form(request)
+        sessions.forum_for(request, site_core, int(request.path_params["id"]), organiser=True)
         return PlainTextResponse("changed")
 
     extra = [
@@ -78,7 +78,7 @@ def test_a_link_signs_in_once_and_get_does_not_use_it(client: TestClient, site_c
     assert again.status_code == 410
     replay = client.post(f"/signin/link/{token}", data={"csrf_token": csrf_of(page.text)})
     assert replay.status_code in (403, 410)
-    assert auth.SESSION_COOKIE not in replay.headers.get("set-cookie", "")
+    assert sessions.SESSION_COOKIE not in replay.headers.get("set-cookie", "")
 
 
 def test_only_the_hash_of_a_link_is_stored(site_core: Core) -> None:
@@ -137,7 +137,7 @@ def test_cookie_flags(client: TestClient, site_core: Core) -> None:
     page = client.get(f"/signin/link/{token}")
     done = client.post(f"/signin/link/{token}", data={"csrf_token": csrf_of(page.text)})
     cookie = next(
-        c for c in done.headers.get_list("set-cookie") if c.startswith(auth.SESSION_COOKIE)
+        c for c in done.headers.get_list("set-cookie") if c.startswith(sessions.SESSION_COOKIE)
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=43200" in cookie
     assert "Secure" not in cookie  # http://testserver; https public URLs get Secure
@@ -153,7 +153,7 @@ def test_secure_cookie_over_https(site_core: Core) -> None:
     assert any(
         "Secure" in c
         for c in done.headers.get_list("set-cookie")
-        if c.startswith(auth.SESSION_COOKIE)
+        if c.startswith(sessions.SESSION_COOKIE)
     )
 
 
@@ -205,14 +205,16 @@ def test_my_forums(site_core: Core) -> None:
     mine, other = _forum(site_core), _forum(site_core, "T2", "C2")
     from bot.dialogue import Actor
 
-    ids = [f.id for f in auth.my_forums(site_core, Actor(Platform.SLACK, "T1", "U1", "Alva"))]
+    ids = [f.id for f in sessions.my_forums(site_core, Actor(Platform.SLACK, "T1", "U1", "Alva"))]
     assert mine in ids and other not in ids
 
 
 def test_a_tampered_session_cookie_is_nobody(client: TestClient, site_core: Core) -> None:
     sign_in(client, site_core, "slack", "T1", "U1")
-    value = client.cookies[auth.SESSION_COOKIE]
-    client.cookies.set(auth.SESSION_COOKIE, value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB"))
+    value = client.cookies[sessions.SESSION_COOKIE]
+    client.cookies.set(
+        sessions.SESSION_COOKIE, value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
+    )
     assert "U1" not in client.get("/signin").text
 
 
@@ -230,7 +232,7 @@ def test_two_cores_on_one_database_share_the_generated_key(site_core: Core) -> N
     )
     sign_in(one, site_core, "slack", "T1", "U1")
     two = TestClient(build_web_app(other, site_routes(other)), base_url=BASE_URL)
-    two.cookies.set(auth.SESSION_COOKIE, one.cookies[auth.SESSION_COOKIE])
+    two.cookies.set(sessions.SESSION_COOKIE, one.cookies[sessions.SESSION_COOKIE])
     assert "U1" in two.get("/signin").text
 
 

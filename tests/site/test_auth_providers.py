@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from bot.core import Core
 from fakes.entra import FakeEntra
 from fakes.slack import FakeSlackAPI
-from handlers.site import auth, site_routes
+from handlers.site import sessions, site_routes
 from handlers.web import build_web_app
 from tests.site.conftest import BASE_URL
 
@@ -54,7 +54,7 @@ def test_sign_in_with_slack(site_core: Core, slack: FakeSlackAPI) -> None:
     ]
     assert slack.calls_to("openid.connect.userInfo")
     # The code was used: the same answer again signs nobody in.
-    client.cookies.delete(auth.SESSION_COOKIE)
+    client.cookies.delete(sessions.SESSION_COOKIE)
     again = client.get(back.headers["location"])
     assert again.status_code == 400 and "Alva" not in again.text
 
@@ -105,7 +105,7 @@ def test_sign_in_with_microsoft(site_core: Core, entra: FakeEntra) -> None:
     assert done.status_code == 303 and done.headers["location"] == "/forums", done.text
     page = client.get("/signin").text
     assert "Bo Exempel" in page
-    viewer_cookie = client.cookies[auth.SESSION_COOKIE]
+    viewer_cookie = client.cookies[sessions.SESSION_COOKIE]
     assert viewer_cookie and entra.token_requests[0]["code_verifier"]
 
 
@@ -147,4 +147,4 @@ def test_microsoft_refuses_another_tenant_and_a_bad_state(
     forged = client.get(back.headers["location"].replace("state=", "state=x"))
     assert forged.status_code == 400
     other_tenant = client.get(back.headers["location"])
-    assert other_tenant.status_code == 400 and auth.SESSION_COOKIE not in client.cookies
+    assert other_tenant.status_code == 400 and sessions.SESSION_COOKIE not in client.cookies

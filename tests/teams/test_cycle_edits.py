@@ -5,6 +5,7 @@ whatever a forged card says. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.i18n import t
 from bot.services import cycles, forums
 from fakes.teams_connector import FakeTeamsConnector
 from handlers.teams.themes import CYCLE, SHARED, THEME_OPEN, THEME_SUBMIT
+from tests.support import FakeClock
 from tests.teams.support import (
     CHANNEL,
     LEADER,
@@ -101,8 +103,9 @@ def _title(core: Core, forum: ForumInfo | None, month: int = 3) -> str | None:
 
 
 def test_a_forum_organisers_card_edit_stays_in_their_forum(
-    bot: BotClient, connector: FakeTeamsConnector, teams_core: Core
+    bot: BotClient, connector: FakeTeamsConnector, teams_core: Core, clock: FakeClock
 ) -> None:
+    clock.set(datetime(2026, 2, 2, 9, tzinfo=UTC))  # March and April lie ahead: the own cycle
     first, second = _two_forums(bot, connector.url, teams_core)
     shipped = _title(teams_core, None)
     form = _theme_form(bot, connector, LEADER, CHANNEL, 3)
@@ -125,8 +128,9 @@ def test_a_forum_organisers_card_edit_stays_in_their_forum(
 
 
 def test_only_a_configured_organiser_edits_the_shared_cycle(
-    bot: BotClient, connector: FakeTeamsConnector, teams_core: Core
+    bot: BotClient, connector: FakeTeamsConnector, teams_core: Core, clock: FakeClock
 ) -> None:
+    clock.set(datetime(2026, 2, 2, 9, tzinfo=UTC))  # March and April lie ahead: the own cycle
     first, second = _two_forums(bot, connector.url, teams_core)
     shipped = _title(teams_core, None)
     form = _theme_form(bot, connector, LEADER, CHANNEL, 3)

@@ -1,0 +1,1 @@
+"""End-to-end page tests in a headless Chromium (see conftest.py)."""
