@@ -6,6 +6,7 @@ import enum
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, TypeGuard, get_args
 
 Language = Literal["sv", "en"]
@@ -130,3 +131,10 @@ class ForumInfo:
     conversation_ref: dict[str, object] | None = None
     country: str = "SE"  # whose public holidays are no posting days
     theme_day: int = 1  # the theme is posted on the month's n-th working day
+    trend_reaction: str | None = None  # the reaction that stores a shared link as a trend
+    cohort_name: str | None = None  # a programme's cohort: it goes on as alumni after its end
+    cohort_start: date | None = None
+    cohort_end: date | None = None
+    alumni_rhythm: str = "quarterly"  # after the end: "quarterly", "yearly" or "monthly"
+    reunion_month: int | None = None  # the yearly reunion reminder's month (alumni)
+    review_month: int = 6  # the month the year in review is posted (end of the cycle)

@@ -59,6 +59,13 @@ def to_info(row: Forum) -> ForumInfo:
         conversation_ref=row.conversation_ref,
         country=row.country,
         theme_day=row.theme_day,
+        trend_reaction=row.trend_reaction,
+        cohort_name=row.cohort_name,
+        cohort_start=row.cohort_start,
+        cohort_end=row.cohort_end,
+        alumni_rhythm=row.alumni_rhythm,
+        reunion_month=row.reunion_month,
+        review_month=row.review_month,
     )
 
 

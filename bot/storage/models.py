@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -133,6 +134,15 @@ class Forum(Base):
     # The channel's member count when last asked (the share of members who took part).
     member_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     member_count_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Trends: the reaction that stores a shared link as a trend (None: the command and form only).
+    trend_reaction: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A cohort of a leadership programme: after its end it goes on in the alumni rhythm.
+    cohort_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cohort_start: Mapped[date | None] = mapped_column(Date(), nullable=True)
+    cohort_end: Mapped[date | None] = mapped_column(Date(), nullable=True)
+    alumni_rhythm: Mapped[str] = mapped_column(String(16), default="quarterly")
+    reunion_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_month: Mapped[int] = mapped_column(Integer, default=6)  # the year in review's month
     conversation_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
@@ -172,6 +182,11 @@ class Contribution(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    kind: Mapped[str] = mapped_column(String(16), default="practice")  # or "trend"
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)  # a trend's link
+    url_title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    meeting_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a meeting's take-away
+    reactions: Mapped[int] = mapped_column(Integer, default=0)  # how many people appreciated it
 
 
 class ClaimColumns:
@@ -303,6 +318,64 @@ class Organiser(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
 
 
+class LogbookEntry(Base):
+    """A private reflection: only its writer ever reads it (and their data export)."""
+
+    __tablename__ = "logbook_entries"
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "workspace_id", "source_id", name="uq_logbook_entries_platform"
+        ),
+        Index("ix_logbook_entries_owner", "platform", "workspace_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(255))
+    forum_id: Mapped[int | None] = mapped_column(
+        ForeignKey("forums.id", ondelete="SET NULL"), nullable=True
+    )
+    period: Mapped[str] = mapped_column(String(7))
+    theme_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    theme_title_sv: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    theme_title_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    source_id: Mapped[str] = mapped_column(String(255))  # the command or form that wrote it, once
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    shared_contribution_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class LogbookPrompt(ClaimColumns, Base):
+    """The claim and record of one end-of-period reflection prompt to one person."""
+
+    __tablename__ = "logbook_prompts"
+    __table_args__ = (UniqueConstraint("forum_id", "period", "user_id"),)
+
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    user_id: Mapped[str] = mapped_column(String(255))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Meeting(Base):
+    """One of a forum's meetings; its reminder and follow-up are claimed as notices."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("forum_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forums.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    minutes: Mapped[int] = mapped_column(Integer, default=90)
+    place: Mapped[str] = mapped_column(String(500), default="")
+    link: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    agenda: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    followup_message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
 class UserPreference(Base):
     """A person's own choices (language for private answers)."""
 
@@ -314,6 +387,7 @@ class UserPreference(Base):
     workspace_id: Mapped[str] = mapped_column(String(64), default="")
     user_id: Mapped[str] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    logbook_prompts: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
 
 
