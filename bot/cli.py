@@ -30,13 +30,13 @@ from bot.cycle_file import (
 from bot.domain import CycleDocument, ForumInfo, Platform
 from bot.i18n import t
 from bot.messages import plain_text
-from bot.services import audit, cycles, forums, library, stats
+from bot.services import audit, cohorts, cycles, forums, library, stats
 from bot.services import export as exports
 from bot.services import settings as forum_settings
 from bot.services.digest import excerpt
 from bot.services.publishing import Result
 from bot.storage.db import Database
-from bot.timing import ensure_aware, utcnow
+from bot.timing import Period, ensure_aware, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +148,33 @@ def build_parser() -> argparse.ArgumentParser:
     participation.add_argument("--forum", help="a forum's channel id or id (default: every forum)")
     participation.add_argument("--year", type=int, help="calendar year (default: this year)")
     participation.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+    cohort_list = commands.add_parser(
+        "cohorts", help="every cohort's participation side by side, last year beside it (no names)"
+    )
+    cohort_list.add_argument("--year", type=int, help="calendar year (default: this year)")
+    cohort_list.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+    meeting = commands.add_parser("meetings", help="a forum's meetings")
+    meeting_commands = meeting.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    meetings_in = meeting_commands.add_parser(
+        "import", help="add meetings from a YAML, JSON or CSV file (all or none)"
+    )
+    meetings_in.add_argument("file")
+    meetings_in.add_argument("--forum", help="a forum's channel id or id (default: the only one)")
+    meetings_out = meeting_commands.add_parser("export", help="print a forum's meetings")
+    meetings_out.add_argument("--forum", help="a forum's channel id or id (default: the only one)")
+    meetings_out.add_argument("--format", choices=["yaml", "csv", "ics"], default="yaml")
+
+    year_review = commands.add_parser(
+        "review", help="the year in review: themes, appreciated examples, trends, meetings"
+    )
+    year_review.add_argument("--forum", help="a forum's channel id or id (default: every forum)")
+    year_review.add_argument("--year", type=int, help="calendar year (default: this year)")
+    year_review.add_argument("--format", choices=["md", "json"], default="md")
+    year_review.add_argument(
+        "--post", action="store_true", help="post it in the forum's channel (once per year)"
+    )
     return parser
 
 
@@ -312,10 +339,13 @@ def _forum_settings(args: argparse.Namespace, settings: Settings, core: Core, ou
         changes = forum_settings.parse_pairs(args.values)
     except forum_settings.SettingsError as problem:
         raise UsageError(problem.message(lang)) from problem
-    with core.db.transaction() as session:
-        _, changed = forum_settings.apply(
-            session, forum.id, changes, actor=f"cli:{getpass.getuser()}"
-        )
+    try:
+        with core.db.transaction() as session:
+            _, changed = forum_settings.apply(
+                session, forum.id, changes, actor=f"cli:{getpass.getuser()}"
+            )
+    except forum_settings.SettingsError as problem:  # a cohort's dates against the stored ones
+        raise UsageError(problem.message(lang)) from problem
     for change in changed:
         print(f"forum {forum.id}: {change.describe(lang)}", file=out)
     if not changed:
@@ -349,6 +379,58 @@ def _audit(args: argparse.Namespace, core: Core, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _meetings(args: argparse.Namespace, core: Core, out: TextIO) -> int:
+    from bot.services import meetings  # only this command needs it
+
+    found = _forums(core, args.forum)
+    if len(found) != 1:
+        raise UsageError("give --forum: there is not exactly one forum.")
+    forum, now = found[0], utcnow()
+    if args.action == "export":
+        with core.db.transaction() as session:
+            stored = meetings.listing(session, forum.id)
+        out.write(meetings.dump(stored, forum, args.format, now))
+        return EXIT_OK
+    text, name = _read_cycle(args.file)
+    try:
+        items = meetings.read_file(text, name)
+        with core.db.transaction() as session:  # all or none: a refused meeting adds nothing
+            added, kept = meetings.import_all(
+                session, forum, items, actor="cli:meetings import", now=now
+            )
+    except meetings.MeetingError as exc:
+        where = f" (meeting {exc.params['item']})" if "item" in exc.params else ""
+        raise UsageError(f"{args.file}{where}: {t('en', exc.key, **exc.params)}") from exc
+    print(f"{added} meetings added, {kept} already there.", file=out)
+    return EXIT_OK
+
+
+def _review(args: argparse.Namespace, core: Core, out: TextIO) -> int:
+    from bot.services import review  # only this command needs it
+
+    if args.year is not None and not 1000 <= args.year <= 9999:
+        raise UsageError(f"--year must be a year such as 2026, not {args.year}.")
+    now = utcnow()
+    year = args.year or now.year
+    targets = _forums(core, args.forum)
+    if args.post:
+        return _print_results([review.post(core.publisher, f, year, at=now) for f in targets], out)
+    found = []
+    with core.db.transaction() as session:
+        for forum in targets:
+            # This year's review is of the themes so far; a past year's of all of them.
+            until = Period(now.year, now.month) if year == now.year else None
+            found.append(review.build(session, forum, year, forum.language, until=until, now=now))
+    if args.format == "json":
+        items = [review.as_dict(item) for item in found]
+        out.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    if not found:
+        print("No forums.", file=out)
+    out.write("\n".join(review.review_markdown(item) for item in found))
+    return EXIT_OK
+
+
 def _stats(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
     if args.year is not None and not 1000 <= args.year <= 9999:
         raise UsageError(f"--year must be a year such as 2026, not {args.year}.")
@@ -363,6 +445,24 @@ def _stats(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO
         for report in found:
             print(f"# forum {report.forum_id}", file=out)
             out.write(stats.as_text(report, settings.language))
+    return EXIT_OK
+
+
+def _cohorts(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
+    if args.year is not None and not 1000 <= args.year <= 9999:
+        raise UsageError(f"--year must be a year such as 2026, not {args.year}.")
+    now = utcnow()
+    year = args.year or now.year
+    with core.db.transaction() as session:
+        rows = cohorts.overview(
+            session, forums.all_forums(session), year=year, period=Period(now.year, now.month)
+        )
+    if args.format == "csv":
+        out.write(cohorts.as_csv(rows))
+    elif args.format == "json":
+        out.write(cohorts.as_json(rows))
+    else:
+        out.write(cohorts.as_text(rows, settings.language))
     return EXIT_OK
 
 
@@ -461,6 +561,18 @@ def dispatch(
             return adapters.run(core)
         finally:
             core.close()
+    if args.command == "review":
+        core = adapters.open(settings)
+        try:
+            return _review(args, core, out)
+        finally:
+            core.close()
+    if args.command == "meetings":
+        core = adapters.open(settings)
+        try:
+            return _meetings(args, core, out)
+        finally:
+            core.close()
     if args.command in ("forum", "audit", "stats"):
         core = adapters.open(settings)
         try:
@@ -475,6 +587,12 @@ def dispatch(
         core = adapters.open(settings)
         try:
             return _search(args, settings, core, out)
+        finally:
+            core.close()
+    if args.command == "cohorts":
+        core = adapters.open(settings)
+        try:
+            return _cohorts(args, settings, core, out)
         finally:
             core.close()
     at = _parse_at(getattr(args, "at", None))

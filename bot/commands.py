@@ -27,6 +27,8 @@ class Verb(enum.StrEnum):
     MY_DATA = "my-data"
     FORGET_ME = "forget-me"
     SEARCH = "search"
+    LOGBOOK = "logbook"
+    TREND = "trend"
     ADMIN = "admin"
 
 
@@ -42,6 +44,7 @@ class AdminVerb(enum.StrEnum):
     ORGANISERS = "organisers"
     SETTINGS = "settings"
     LOG = "log"
+    MEETING = "meeting"
 
 
 # Each word in Swedish, English and the spellings people type without å, ä, ö.
@@ -74,6 +77,13 @@ _VERBS: dict[str, Verb] = {
     "sök": Verb.SEARCH,
     "sok": Verb.SEARCH,
     "search": Verb.SEARCH,
+    # The personal logbook; "admin logg" (below) is the audit log and stays so.
+    "logg": Verb.LOGBOOK,
+    "loggbok": Verb.LOGBOOK,
+    "log": Verb.LOGBOOK,
+    "logbook": Verb.LOGBOOK,
+    # A shared link from environmental scanning: the same word in both languages.
+    "trend": Verb.TREND,
     "admin": Verb.ADMIN,
 }
 
@@ -101,6 +111,12 @@ _ADMIN_VERBS: dict[str, AdminVerb] = {
     "installningar": AdminVerb.SETTINGS,
     "log": AdminVerb.LOG,
     "logg": AdminVerb.LOG,
+    "möte": AdminVerb.MEETING,
+    "mote": AdminVerb.MEETING,
+    "möten": AdminVerb.MEETING,
+    "moten": AdminVerb.MEETING,
+    "meeting": AdminVerb.MEETING,
+    "meetings": AdminVerb.MEETING,
 }
 
 # The words of one language only; the others ("admin", "?") say nothing about the language.
@@ -122,6 +138,8 @@ _SWEDISH = frozenset(
         "glom-mig",
         "sök",
         "sok",
+        "logg",
+        "loggbok",
     }
 )
 _ENGLISH = frozenset(
@@ -137,6 +155,8 @@ _ENGLISH = frozenset(
         "my-data",
         "forget-me",
         "search",
+        "log",
+        "logbook",
     }
 )
 # After "admin": the Swedish texts show setup, post-theme, digest, schedule, stats and organisers
@@ -156,9 +176,13 @@ _SWEDISH_ADMIN = frozenset(
         "inställningar",
         "installningar",
         "logg",
+        "möte",
+        "mote",
+        "möten",
+        "moten",
     }
 )
-_ENGLISH_ADMIN = frozenset({"help", "organizers", "settings", "log"})
+_ENGLISH_ADMIN = frozenset({"help", "organizers", "settings", "log", "meeting", "meetings"})
 
 MAX_COMMAND_CHARS = 12_000
 

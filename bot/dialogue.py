@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot import forum_admin
+from bot import forum_admin, linkfetch, logbook_chat, trend_chat
 from bot.commands import AdminVerb, Command, Verb, parse
 from bot.domain import ForumInfo, Language, Platform, Source, ThemeContent, is_language
 from bot.i18n import month_name, t
@@ -50,11 +51,13 @@ from bot.services import (
     cycles,
     forums,
     library,
+    meetings,
     organisers,
     preferences,
     privacy,
     stats,
     subscriptions,
+    trends,
 )
 from bot.services import digest as digests
 from bot.services.contributions import ContributionError, NewContribution
@@ -147,6 +150,8 @@ class Dialogue:
         self.default_language = default_language
         self.default_timezone = default_timezone
         self.clock = clock
+        # A trend's link title when no unfurl gave one (tests replace it: no network).
+        self.fetch_title: Callable[[str], str | None] = linkfetch.fetch_title
 
     # -- who and where -------------------------------------------------------------------------
 
@@ -245,6 +250,8 @@ class Dialogue:
             return self.forget_me(actor, lang, confirmed=command.rest.casefold() in CONFIRM_WORDS)
         if verb is Verb.ADMIN:
             return self._admin(actor, channel_id, forum, lang, command)
+        if verb is Verb.LOGBOOK:  # private, and kept even before the person has a forum
+            return logbook_chat.answer(self, actor, forum, lang, command.rest, message_id)
         if forum is None:
             return Reply([error(lang, "forum.none")])
         if verb is Verb.THEME:
@@ -259,10 +266,13 @@ class Dialogue:
                 picture = wheel_chat.picture_url(
                     session, self.publisher.public_url, forum, lang, actor=actor.ref
                 )
+                zone = ZoneInfo(forum.timezone)
+                booked = meetings.of_year(session, forum, current.period.year)
+                days = [meeting.starts_at.astimezone(zone).date() for meeting in booked]
             files = []
             if picture is None and forum.platform is Platform.SLACK:
                 # No address Slack can fetch: the wheel goes as a file to the person's DM.
-                files = [wheel_chat.picture_file(doc, forum, lang, self.clock())]
+                files = [wheel_chat.picture_file(doc, forum, lang, self.clock(), days)]
             answer = year_overview(doc, current.period, lang, picture)
             return Reply([answer], pictures=files)
         if verb is Verb.SEARCH:
@@ -276,6 +286,18 @@ class Dialogue:
                 command.rest,
                 Source.SHARE_COMMAND,
                 message_id=message_id or f"share:{uuid.uuid4().hex}",
+                created_at=self.clock(),
+            )
+        if verb is Verb.TREND:
+            url, comment = trends.split_command(command.rest)
+            return trend_chat.share(
+                self,
+                actor,
+                forum,
+                url,
+                comment,
+                Source.SHARE_COMMAND,
+                message_id=message_id or f"trend:{uuid.uuid4().hex}",
                 created_at=self.clock(),
             )
         if verb is Verb.DIGEST:
@@ -473,6 +495,12 @@ class Dialogue:
             return Reply([self._stats(forum, lang)])
         if admin in (AdminVerb.SETTINGS, AdminVerb.LOG):
             return forum_admin.answer(self, actor, forum, lang, command)
+        if admin is AdminVerb.MEETING:
+            with self.db.transaction() as session:
+                answer = meetings.admin_answer(
+                    session, forum, lang, command.rest, actor=actor.ref, now=now
+                )
+            return Reply([answer])
         return self._organisers(actor, forum, lang, command.rest)
 
     def may_edit_shared(self, actor: Actor) -> bool:

@@ -119,8 +119,11 @@ def submit_form(
 def _store(
     dialogue: Dialogue, actor: Actor, forum: ForumInfo, lang: Language, changes: dict[str, Any]
 ) -> Reply:
-    with dialogue.db.transaction() as session:
-        _, changed = forum_settings.apply(session, forum.id, changes, actor=actor.ref)
+    try:
+        with dialogue.db.transaction() as session:
+            _, changed = forum_settings.apply(session, forum.id, changes, actor=actor.ref)
+    except SettingsError as problem:  # checked against the stored values (a cohort's dates)
+        return Reply([_refused(lang, problem)])
     if not changed:
         text = t(lang, "settings.unchanged")
         return Reply([Message("info", text, (Paragraph(text),))])

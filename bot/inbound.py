@@ -113,6 +113,9 @@ class SavedMessage:
     author_id: str
     author_name: str
     text: str  # "" for what is no person's text (a bot's post)
+    # (url, title) of each link preview the platform made (Slack's unfurl attachments): a trend
+    # takes its title from here rather than fetching the page.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,30 @@ class MessageSaved:
 
     ``load`` asks the platform for the message (None: nothing to save); it is called only once
     the core knows the save counts, so a reaction elsewhere costs no platform call. ``reaction``
-    is the emoji used, or None when the person asked for the save outright.
+    is the emoji used, or None when the person asked for the save outright. The forum's
+    ``trend_reaction`` stores the message's link as a trend instead.
     """
 
     place: Place
     source: Source
     load: Callable[[], SavedMessage | None]
     reaction: str | None = None
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """Someone reacted to a message (any emoji, a Teams like), or took it back (``added`` False).
+
+    A stored example counts the distinct people who appreciated it (the year in review); a
+    reaction on any other message changes nothing. ``reaction`` tells two emojis of one person
+    apart, so taking one back keeps them counted while the other stays.
+    """
+
+    actor: Actor
+    place: Place
+    message_id: str
+    reaction: str
+    added: bool = True
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,7 @@ InboundEvent = (
     | MessageEdited
     | MessageDeleted
     | MessageSaved
+    | Reacted
     | ButtonPressed
     | FormSubmitted
 )

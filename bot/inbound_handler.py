@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import theme_form
+from bot import logbook_chat, theme_form, trend_chat
 from bot.commands import AdminVerb, Command, Verb, parse
 from bot.dialogue import FORGET_CONFIRM, Actor, Dialogue
 from bot.domain import ForumInfo, Language, Platform, Source
@@ -39,6 +39,8 @@ from bot.inbound import (
     MessageSaved,
     MonthPicker,
     Place,
+    Reacted,
+    SavedMessage,
     ShareForm,
     ThemeForm,
     ThreadReplied,
@@ -46,11 +48,14 @@ from bot.inbound import (
 from bot.messages import Reply
 from bot.places import forum_at, forum_named, row_id
 from bot.posts import SHARE_OPEN, SHARE_UNDO, error, info
-from bot.services import contributions, cycles, subscriptions
+from bot.services import contributions, cycles, meetings, review, subscriptions, trends
 from bot.services.contributions import clean_text
+from bot.services.forums import moments
+from bot.services.logbook import LOGBOOK_SHARE
+from bot.services.meetings import MeetingInfo
 from bot.services.publishing import period_of_post
 from bot.services.settings import KEYS
-from bot.timing import Period
+from bot.timing import Period, period_at
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +89,8 @@ class InboundHandler:
                 self._deleted(event)
             case MessageSaved():
                 return self._saved(event)
+            case Reacted():
+                self._reacted(event)
             case ButtonPressed():
                 return self._button(event)
             case FormSubmitted():
@@ -126,6 +133,10 @@ class InboundHandler:
         place, message = event.place, event.message
         forum = self.forum_here(place)
         period = self._period(forum, message)
+        # A reply under a meeting's follow-up is a take-away, stored like a theme reply.
+        meeting = None if period is not None else self._meeting(forum, message)
+        if forum is not None and meeting is not None:
+            period = period_at(meeting.starts_at, moments(forum))
         command = parse(event.text)
         if event.addressed and (is_command(command) or period is None):
             return self._command(event.actor, place, command, message.message_id)
@@ -143,8 +154,19 @@ class InboundHandler:
             period=period,
             channel_id=place.channel_id,
         )
+        if meeting is not None:
+            with self.db.transaction() as session:
+                meetings.mark_example(session, forum.id, message.message_id, meeting.id)
         reply.forum = forum
         return reply
+
+    def _meeting(self, forum: ForumInfo | None, message: MessageRef) -> MeetingInfo | None:
+        """The meeting whose follow-up thread *message* is in (None: not such a thread)."""
+        thread = message.thread_id
+        if forum is None or not thread or thread == message.message_id:
+            return None
+        with self.db.transaction() as session:
+            return meetings.followup_of(session, forum.id, thread)
 
     def _period(self, forum: ForumInfo | None, message: MessageRef) -> Period | None:
         """The theme period of the thread *message* is in (None: not a theme post's thread)."""
@@ -174,7 +196,17 @@ class InboundHandler:
     def _saved(self, event: MessageSaved) -> Reply:
         """Store someone's existing message as a good practice, credited to its author."""
         forum = self.forum_here(event.place)
-        if event.reaction is not None and (forum is None or event.reaction != forum.reaction):
+        # The forum's trend reaction stores the message's link as a trend instead.
+        trend = (
+            forum is not None
+            and event.reaction is not None
+            and (event.reaction == forum.trend_reaction)
+        )
+        if (
+            event.reaction is not None
+            and not trend
+            and (forum is None or event.reaction != forum.reaction)
+        ):
             return Reply()  # another emoji, or not in a forum: no platform call at all
         saved = event.load()
         if saved is None:
@@ -183,6 +215,8 @@ class InboundHandler:
         if forum is None:
             lang = self.dialogue.language_for(saver, None)
             return Reply([error(lang, "shortcut.not_forum")])
+        if trend:
+            return self._saved_trend(event, forum, saved)
         if not clean_text(saved.text):
             lang = self.dialogue.language_for(saver, forum)
             return Reply([error(lang, "shortcut.empty")], forum=forum)
@@ -202,6 +236,44 @@ class InboundHandler:
         )
         reply.forum = forum
         return reply
+
+    def _saved_trend(self, event: MessageSaved, forum: ForumInfo, saved: SavedMessage) -> Reply:
+        """Store the link of someone's message as a trend (the forum's trend reaction)."""
+        url = trends.first_link(saved.text)
+        if url is None:
+            lang = self.dialogue.language_for(saved.saver, forum)
+            return Reply([error(lang, "trend.error.no_link")], forum=forum)
+        link = saved.message.permalink
+        return trend_chat.share(
+            self.dialogue,
+            saved.saver,
+            forum,
+            url,
+            trends.comment_of(saved.text, url),
+            event.source,
+            message_id=saved.message.message_id,
+            created_at=saved.message.written_at or self.dialogue.clock(),
+            title=trends.unfurled_title(saved.links, url),
+            permalink=link if link and len(link) <= MAX_LINK_CHARS else None,
+            author_id=saved.author_id,
+            author_name=saved.author_name,
+            channel_id=forum.channel_id,
+        )
+
+    def _reacted(self, event: Reacted) -> None:
+        """Count (or uncount) a person's reaction on a stored example of the place's forum."""
+        forum = self.forum_here(event.place)
+        if forum is None or not event.message_id or not event.actor.user_id:
+            return
+        with self.db.transaction() as session:
+            review.react(
+                session,
+                forum.id,
+                event.message_id,
+                event.actor.user_id,
+                event.reaction,
+                added=event.added,
+            )
 
     # -- buttons and forms -----------------------------------------------------------------------
 
@@ -229,6 +301,9 @@ class InboundHandler:
                 reply = self.dialogue.undo(actor, contribution, forum)
         elif action == FORGET_CONFIRM:
             reply = self.dialogue.forget_me(actor, lang, confirmed=True)
+        elif action == LOGBOOK_SHARE:  # the entry's own forum, else the place's or the person's
+            fallback = forum or self.forum_of(actor, event.place)
+            return logbook_chat.share(self.dialogue, actor, value, fallback)
         elif action == SETTINGS_OPEN:
             settings = settings_form(self.dialogue, actor, forum)
             reply = Reply(form=settings) if settings else Reply([error(lang, "admin.denied")])

@@ -106,18 +106,34 @@ Element = Header | Paragraph | Bullets | Links | Entry | Note | Divider | Action
 
 
 @dataclass(frozen=True)
+class PostFile:
+    """A small file that goes with a post (a meeting's ``.ics`` invitation).
+
+    Slack uploads *data* with the post; a platform that cannot take files with a post links to
+    *link* (a public address of the same content) or, lacking one, to the data itself.
+    """
+
+    filename: str
+    data: bytes
+    media_type: str
+    title: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """Something the bot says.
 
     ``kind`` names the message ("theme", "digest", "help", ...); ``fallback`` is a short plain
     summary for notifications and clients that cannot show rich content; ``metadata`` lets a
-    platform tag the post (Slack message metadata).
+    platform tag the post (Slack message metadata); ``files`` go with the post (:class:`PostFile`).
     """
 
     kind: str
     fallback: str
     elements: tuple[Element, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
+    files: tuple[PostFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,7 @@ def plain_text(message: Message) -> str:
                 lines.append("  ".join(f"[{button.label}]" for button in buttons))
             case Picture(url=url, alt=alt):
                 lines.append(f"  → {alt}: {url}")
+    lines.extend(f"  → {file.title}: {file.link or file.filename}" for file in message.files)
     return "\n".join(lines)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.domain import CycleDocument, ForumInfo, Language, Platform, ThemeContent
@@ -23,9 +25,14 @@ from bot.messages import (
     Paragraph,
     Picture,
 )
+from bot.services import trends
 from bot.services.digest import Digest, excerpt
 from bot.services.library import Found
+from bot.services.trends import TrendInfo
 from bot.timing import Period
+
+if TYPE_CHECKING:
+    from bot.services.review import Review as YearReview
 
 THEME_EVENT = "ledarforum_theme_post"
 DIGEST_EVENT = "ledarforum_digest"
@@ -171,6 +178,7 @@ def digest_post(
                     when=long_date(lang, item.created_at.astimezone(zone)),
                 )
             )
+    elements += trend_section(digest.trends, lang)
     fallback = t(lang, "digest.fallback", count=digest.total, end=end)
     return Message(
         kind="digest_preview" if preview else "digest",
@@ -185,6 +193,26 @@ def digest_post(
             },
         },
     )
+
+
+def trend_section(shared: Sequence[TrendInfo], lang: Language) -> list[Element]:
+    """The digest's "Environmental scanning": each link by its title, who shared it, the comment.
+
+    Entry elements: every renderer defuses them (the title comes from a web page).
+    """
+    if not shared:
+        return []
+    elements: list[Element] = [Divider(), Header(t(lang, "digest.trends"), level=2)]
+    for trend in shared:
+        elements.append(
+            Entry(
+                author=t(lang, "digest.trend_by", name=trend.author),
+                text=excerpt(trend.comment) or (urlsplit(trend.url).hostname or trend.url),
+                link=trend.url,
+                when=trends.quiet(trend.title or trend.url),  # the link's text: its title
+            )
+        )
+    return elements
 
 
 def help_message(
@@ -209,6 +237,8 @@ def help_message(
         t(lang, "help.cmd.my_data"),
         t(lang, "help.cmd.forget_me"),
         t(lang, "help.cmd.search"),
+        t(lang, "help.cmd.trend"),
+        t(lang, "help.cmd.logbook"),
     ]
     elements.append(Bullets(tuple(commands), title=t(lang, "help.commands")))
     if organiser:
@@ -260,6 +290,69 @@ def year_overview(
         "year",
         t(lang, "year.header"),
         (Header(t(lang, "year.header")), *wheel, Bullets(tuple(items))),
+    )
+
+
+def year_review_post(forum: ForumInfo, review: YearReview) -> Message:
+    """The year in review as one neutral message in the review's language; adapters split it."""
+    from bot.services import review as reviews  # it imports this module: read when posting
+
+    lang = review.lang
+    elements: list[Element] = [
+        Header(reviews.title(review)),
+        Note(
+            t(
+                lang,
+                "review.participation_line",
+                figures=reviews.figures_line(lang, review.total, review.last_total),
+            )
+        ),
+    ]
+    for theme in review.themes:
+        elements.append(Divider())
+        elements.append(Header(reviews.theme_heading(review, theme), level=2))
+        elements.append(Note(reviews.figures_line(lang, theme.now, theme.last_year)))
+        for example in theme.examples:
+            elements.append(
+                Entry(
+                    author=example.author or t(lang, "review.anonymous"),
+                    text=excerpt(example.text),
+                    link=example.link,
+                    when=t(
+                        lang,
+                        "review.when",
+                        date=long_date(lang, example.created_at),
+                        count=example.reactions,
+                    ),
+                )
+            )
+    if review.trends:
+        elements += [Divider(), Header(t(lang, "review.trends"), level=2)]
+        for trend in review.trends:
+            text = f"{trend.title}: {trend.comment}" if trend.title and trend.comment else ""
+            elements.append(
+                Entry(
+                    author=trend.author or t(lang, "review.anonymous"),
+                    text=excerpt(text or trend.title or trend.comment),
+                    link=trend.url,
+                    when=long_date(lang, trend.created_at),
+                )
+            )
+    if review.meetings:
+        lines = tuple(reviews.meeting_line(review, m) for m in review.meetings)
+        elements += [Divider(), Bullets(lines, title=t(lang, "review.meetings"))]
+    return Message(
+        kind="year_review",
+        fallback=reviews.title(review),
+        elements=tuple(elements),
+        metadata={
+            "event_type": reviews.REVIEW_EVENT,
+            "event_payload": {
+                "forum_id": forum.id,
+                "year": review.year,
+                "marker": reviews.marker(forum.id, review.year),
+            },
+        },
     )
 
 

@@ -3,7 +3,8 @@
 How it works
 ------------
 - **A plan in memory, rebuilt from the database.** For every active forum the service keeps one
-  planned run per kind (theme, digest, reminder, preview; see :mod:`schedules.jobs`), each at the
+  planned run per kind (theme, digest, reminder, preview, logbook prompt…; see
+  :mod:`schedules.jobs`), each at the
   next moment computed with :mod:`bot.timing` on the forum's local calendar (so 09:00 stays 09:00
   across daylight saving). After a run, its kind is re-armed at the following moment.
   :meth:`SchedulerService.refresh` re-reads the forums and their cycles (every minute when
@@ -52,7 +53,7 @@ from sqlalchemy import select
 
 from bot.core import Core
 from bot.domain import ForumInfo
-from bot.services import claims, cycles, forums, retention
+from bot.services import claims, cycles, forums, meetings, retention
 from bot.services.inbox import payloads as inbox_payloads
 from bot.services.publishing import Result
 from bot.storage.models import Cycle
@@ -211,6 +212,11 @@ class SchedulerService:
                         # A run already due stays: re-planning from now would skip it.
                         if current is None or current.due > now:
                             self._arm(kind, forum, now)
+                else:
+                    # Meetings are added and removed without changing the forum: re-read them.
+                    current = self._plan.get(Planned(jobs.MEETING, forum.id, now).id)
+                    if current is None or current.due > now:
+                        self._arm(jobs.MEETING, forum, now)
                 if before is None:
                     self._put(Planned(CATCH_UP, forum.id, now))
                 elif before.cycle_stamp != stamp:
@@ -227,7 +233,11 @@ class SchedulerService:
             return min((p.due for p in self._plan.values()), default=None)
 
     def _arm(self, kind: str, forum: ForumInfo, after: datetime) -> None:
-        due = jobs.next_due(kind, forum, after)
+        if kind == jobs.MEETING:  # planned from the stored meetings, not from the calendar
+            with self.core.db.transaction() as session:
+                due = meetings.next_due(session, forum, after)
+        else:
+            due = jobs.next_due(kind, forum, after)
         if due is None:
             self._drop(Planned(kind, forum.id, after).id)
         else:
@@ -303,7 +313,7 @@ class SchedulerService:
         if seen is None:
             return []
         at = max(now, due)
-        kinds = jobs.KINDS if planned.kind == CATCH_UP else (planned.kind,)
+        kinds = jobs.kinds_for(seen.forum) if planned.kind == CATCH_UP else (planned.kind,)
         results = [self._run(kind, seen.forum, at, planned.attempt) for kind in kinds]
         if planned.kind in jobs.KINDS and not planned.attempt:
             self._arm(planned.kind, seen.forum, at)

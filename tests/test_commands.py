@@ -128,6 +128,6 @@ def test_a_command_tells_the_language_of_its_word(text: str, language: str | Non
 
 def test_every_plain_word_has_one_language_except_the_shared_ones() -> None:
     assert not commands._SWEDISH & commands._ENGLISH
-    assert commands._SWEDISH | commands._ENGLISH | {"?", "admin"} == set(commands._VERBS)
+    assert commands._SWEDISH | commands._ENGLISH | {"?", "admin", "trend"} == set(commands._VERBS)
     assert not commands._SWEDISH_ADMIN & commands._ENGLISH_ADMIN
     assert set(commands._ADMIN_VERBS) >= commands._SWEDISH_ADMIN | commands._ENGLISH_ADMIN

@@ -560,6 +560,10 @@ def test_refresh_follows_forum_and_cycle_changes_without_a_restart(
     assert planned == {
         f"theme:{forum.id}": local(STOCKHOLM, 2027, 8, 2, 9),
         f"digest:{forum.id}": local(STOCKHOLM, 2027, 7, 9, 14),
+        # The month's last working day at the digest time (for those who asked for the prompt),
+        # and the year in review on June's last working day (this year's has passed).
+        f"logbook_prompt:{forum.id}": local(STOCKHOLM, 2027, 7, 30, 14),
+        f"year_review:{forum.id}": local(STOCKHOLM, 2028, 6, 30, 14),
     }
 
     with core.db.transaction() as session:

@@ -256,6 +256,7 @@ def test_forget_me_erases_a_persons_data_only(core: Core) -> None:
         "subscriptions": 1,
         "preferences": 0,
         "inbound_events": 0,
+        "logbook_entries": 0,
     }
     with core.db.transaction() as session:
         assert [c.author_id for c in session.scalars(select(Contribution))] == ["U2"]

@@ -8,13 +8,13 @@ public wheel picture for chat cards, so it carries 256 bits from :mod:`secrets`.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import CycleDocument, ForumInfo, Language
-from bot.services import audit, cycles, forums
+from bot.services import audit, cycles, forums, meetings
 from bot.services.export import cycle_calendar
 from bot.storage.models import CalendarFeed
 from bot.timing import utcnow
@@ -110,6 +110,10 @@ def feed_ics(
 
     # The hour, not the second: the same feed within an hour is the same bytes (and ETag).
     stamp = now.replace(minute=0, second=0, microsecond=0)
+    # The meetings of the feed's months, and those of the last month (still in people's view).
+    booked = meetings.upcoming(
+        session, forum.id, after=now - timedelta(days=31), until=now + timedelta(days=366)
+    )
     text = cycle_calendar(
         doc,
         forum,
@@ -117,5 +121,6 @@ def feed_ics(
         lang or forum.language,
         digests=digests,
         doc_for_year=doc_for_year,
+        meetings=booked,
     )
     return text.encode("utf-8")

@@ -31,7 +31,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.services.sql import insert_ignore
-from bot.storage.models import ClaimColumns, DigestDelivery, DigestRun, Notice, ThemePost
+from bot.storage.models import (
+    ClaimColumns,
+    DigestDelivery,
+    DigestRun,
+    LogbookPrompt,
+    Notice,
+    ThemePost,
+)
 from bot.timing import utcnow
 
 LEASE = timedelta(minutes=5)
@@ -59,7 +66,9 @@ class Claim:
     finished_as: str = ""  # a finished row's status: "empty" is not "posted"
 
 
-ClaimModel = type[ThemePost] | type[DigestRun] | type[DigestDelivery] | type[Notice]
+ClaimModel = (
+    type[ThemePost] | type[DigestRun] | type[DigestDelivery] | type[Notice] | type[LogbookPrompt]
+)
 
 
 def take(

@@ -12,13 +12,16 @@ cost follows the week, not the whole history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Bilingual
+from bot.services import trends
+from bot.services.trends import KIND as TREND
+from bot.services.trends import TrendInfo
 from bot.storage.models import Contribution, DigestRun
 from bot.timing import Moments, Period, shift_digest_moment
 
@@ -67,6 +70,7 @@ class Digest:
     start: datetime
     end: datetime
     groups: tuple[DigestGroup, ...]
+    trends: tuple[TrendInfo, ...] = ()  # links shared from environmental scanning, their section
 
     @property
     def total(self) -> int:
@@ -76,7 +80,7 @@ class Digest:
     @property
     def is_empty(self) -> bool:
         """True when nothing was stored in the window (a valid, distinct result)."""
-        return not self.groups
+        return not self.groups and not self.trends
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -135,6 +139,7 @@ def load_rows(session: Session, forum_id: int, start: datetime, end: datetime) -
             Contribution.forum_id == forum_id,
             Contribution.recorded_at > start,
             Contribution.recorded_at <= end,
+            Contribution.kind != TREND,  # trends have their own section
         )
         .order_by(Contribution.created_at, Contribution.id)
     )
@@ -168,4 +173,6 @@ def build(forum_id: int, start: datetime, end: datetime, rows: Sequence[DigestRo
 
 def load(session: Session, forum_id: int, start: datetime, end: datetime) -> Digest:
     """Read and build the digest of a window."""
-    return build(forum_id, start, end, load_rows(session, forum_id, start, end))
+    digest = build(forum_id, start, end, load_rows(session, forum_id, start, end))
+    found = trends.of_period(session, forum_id, since=start, until=end)
+    return replace(digest, trends=tuple(found)) if found else digest

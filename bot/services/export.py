@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -18,6 +18,9 @@ from bot.i18n import t
 from bot.services.book import markdown_quote, markdown_text
 from bot.services.forums import moments
 from bot.storage.models import Contribution
+
+if TYPE_CHECKING:
+    from bot.services.meetings import MeetingInfo
 from bot.timing import (
     digest_moment_at_or_before,
     local_moment,
@@ -123,6 +126,7 @@ def cycle_calendar(
     *,
     digests: bool = False,
     doc_for_year: Callable[[int], CycleDocument] | None = None,
+    meetings: Sequence[MeetingInfo] = (),
 ) -> str:
     """The theme posts of *months* months from *start*'s period as an iCalendar file.
 
@@ -130,7 +134,8 @@ def cycle_calendar(
     described by its "why now" and its questions; UIDs are stable (forum and period), so a
     subscribed calendar updates an event instead of adding another. With *digests*, every
     digest moment in those months is a timed event in the forum's zone. *doc_for_year* gives
-    the cycle of a calendar year when a forum's cycle differs from year to year.
+    the cycle of a calendar year when a forum's cycle differs from year to year. *meetings*
+    are timed events with their place or link, the agenda note as the description.
     """
     calendar = Calendar()
     calendar.add("prodid", "-//Ledarforum//Yearly cycle//EN")
@@ -177,4 +182,9 @@ def cycle_calendar(
             event.add("transp", "TRANSPARENT")
             calendar.add_component(event)
         calendar.add_missing_timezones()  # the VTIMEZONE the timed events refer to
+    if meetings:
+        from bot.services.meetings import add_to_calendar  # meetings imports the publisher
+
+        add_to_calendar(calendar, list(meetings), forum, lang, start)
+        calendar.add_missing_timezones()
     return str(calendar.to_ical().decode("utf-8"))

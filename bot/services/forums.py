@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -24,11 +25,19 @@ SETTINGS: tuple[str, ...] = (
     "digest_weekday",
     "digest_time",
     "reaction",
+    "trend_reaction",  # stores a message's link as a trend (bot.services.trends)
     "empty_digest_note",
     "reminder_threshold",
     "reminder_after_days",
     "preview_days",
     "retention_years",
+    "review_month",  # the year in review (bot.services.review)
+    # A cohort of a programme and its alumni rhythm after the end (bot.services.cohorts).
+    "cohort_name",
+    "cohort_start",
+    "cohort_end",
+    "alumni_rhythm",
+    "reunion_month",
 )
 EDITABLE = ("name", *SETTINGS, "conversation_ref", "active")
 
@@ -197,6 +206,11 @@ def all_forums(session: Session, platform: Platform | None = None) -> list[Forum
     return [to_info(row) for row in session.scalars(query)]
 
 
+def _as_json(values: dict[str, Any]) -> dict[str, Any]:
+    # The audit log stores JSON: a cohort's dates go in as ISO 8601 text.
+    return {key: v.isoformat() if isinstance(v, date) else v for key, v in values.items()}
+
+
 def update(session: Session, forum_id: int, *, actor: str, **changes: Any) -> ForumInfo:
     """Change a forum's settings, audit-logged with before and after."""
     unknown = set(changes) - set(EDITABLE)
@@ -213,8 +227,8 @@ def update(session: Session, forum_id: int, *, actor: str, **changes: Any) -> Fo
         actor=actor,
         action="forum.update",
         target=str(forum_id),
-        before=before,
-        after=changes,
+        before=_as_json(before),
+        after=_as_json(changes),
         forum_id=forum_id,
     )
     session.flush()

@@ -92,6 +92,9 @@ class Found:
     permalink: str | None
     created_at: datetime
     rank: float = 0.0
+    kind: str = "practice"  # or "trend": a shared link (bot.services.trends), shown apart
+    url: str | None = None  # a trend's link and its title
+    url_title: str | None = None
 
 
 def as_dict(item: Found) -> dict[str, Any]:
@@ -155,6 +158,9 @@ def _found(row: Contribution, rank: float = 0.0) -> Found:
         permalink=row.permalink,
         created_at=row.created_at,
         rank=rank,
+        kind=row.kind,
+        url=row.url,
+        url_title=row.url_title,
     )
 
 
@@ -268,7 +274,30 @@ def search(
     if len(found) < limit:
         seen = [item.id for item in found]
         found += _inside(session, forum_id, words, year, limit - len(found), seen)
+    if len(found) < limit:
+        seen = [item.id for item in found]
+        found += _trend_titles(session, forum_id, words, year, limit - len(found), seen)
     return found
+
+
+def _trend_titles(
+    session: Session,
+    forum_id: int,
+    words: Sequence[str],
+    year: int | None,
+    limit: int,
+    skip: Iterable[int],
+) -> list[Found]:
+    """Trends whose link title has every word (the index holds only the comment), newest first."""
+    lowered = func.lower(func.coalesce(Contribution.url_title, ""))
+    query = select(Contribution).where(
+        Contribution.forum_id == forum_id,
+        Contribution.kind == "trend",
+        Contribution.id.not_in(list(skip)),
+        and_(*(lowered.contains(word, autoescape=True) for word in words)),
+    )
+    query = _in_year(query, year).order_by(Contribution.created_at.desc(), Contribution.id.desc())
+    return [_found(row) for row in session.scalars(query.limit(limit))]
 
 
 def examples(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Language
 from bot.i18n import date_time, month_year, t
-from bot.services import audit
+from bot.services import audit, logbook, review
 from bot.services.inbox import payloads as inbox_payloads
 from bot.storage.models import (
     AuditEntry,
@@ -123,8 +123,13 @@ def collect(session: Session, platform: str, workspace_id: str, user_id: str) ->
             }
             for sub, forum in subs
         ],
-        "preferences": {"language": pref.language if pref else None},
+        "preferences": {
+            "language": pref.language if pref else None,
+            "logbook_prompts": bool(pref and pref.logbook_prompts),
+        },
         "organiser_of": sorted(roles),
+        # The private logbook: only here, in the writer's own export (bot.services.logbook).
+        "logbook": logbook.export(session, platform, workspace_id, user_id),
     }
 
 
@@ -163,6 +168,17 @@ def as_json(data: dict[str, Any], lang: Language) -> str:
         "subscriptions": data["subscriptions"],
         "preferences": data["preferences"],
         "organiser_of": data["organiser_of"],
+        "logbook": [
+            {
+                "id": item["id"],
+                "period": item["period"],
+                "theme": _theme(item, lang),
+                "text": item["text"],
+                "created_at": item["created_at"],
+                "shared_contribution_id": item["shared_contribution_id"],
+            }
+            for item in data.get("logbook", [])
+        ],
     }
     return json.dumps(shown, ensure_ascii=False, indent=2) + "\n"
 
@@ -223,6 +239,13 @@ def as_text(data: dict[str, Any], lang: Language) -> str:
         for scope in data["organiser_of"]
     ]
     lines.append(t(lang, "data.text.organiser", forums=", ".join(roles) or t(lang, "data.none")))
+    entries = data.get("logbook", [])
+    prompts = data["preferences"].get("logbook_prompts")
+    lines += ["", t(lang, "logbook.data.header", count=len(entries))]
+    lines.append(t(lang, "logbook.data.prompts_on" if prompts else "logbook.data.prompts_off"))
+    for entry in entries:
+        lines += ["", f"{_when(entry['created_at'], lang)} · {_theme(entry, lang)}"]
+        lines += ["  " + line for line in entry["text"].splitlines() or [""]]
     return "\n".join(lines) + "\n"
 
 
@@ -252,11 +275,15 @@ def forget(session: Session, platform: str, workspace_id: str, user_id: str) -> 
         Contribution.author_id == user_id,
     )
     texts = set(session.scalars(select(Contribution.text).where(*mine)))
+    # Logbook texts may be in stored inbound payloads too (a slash command's text).
+    texts |= logbook.texts(session, platform, workspace_id, user_id)
     forum_ids = select(Forum.id).where(
         Forum.platform == platform, Forum.workspace_id == workspace_id
     )
+    review.forget(session, platform, workspace_id, user_id)  # their reactions on examples
     removed = {
         "contributions": _count(session.execute(delete(Contribution).where(*mine))),
+        "logbook_entries": logbook.erase(session, platform, workspace_id, user_id),
         "subscriptions": _count(
             session.execute(
                 delete(Subscription).where(

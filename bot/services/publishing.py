@@ -21,12 +21,12 @@ from bot.messages import Message
 from bot.metrics import Metrics
 from bot.ports import Poster, PostRef, RecipientGone
 from bot.posts import digest_marker, digest_post, theme_marker, theme_post
-from bot.services import claims, comeback, cycles, preferences, subscriptions
+from bot.services import claims, cohorts, comeback, cycles, preferences, subscriptions
 from bot.services import digest as digests
 from bot.services.forums import moments
 from bot.storage.db import Database
 from bot.storage.models import DigestDelivery, DigestRun, ThemePost
-from bot.timing import Period, digest_moment_at_or_before, theme_moment, utcnow
+from bot.timing import Period, digest_moment_at_or_before, period_at, theme_moment, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ class Result:
 
     ``status`` is one of: ``posted``, ``found`` (a resumed claim found the post already out),
     ``already`` (posted before), ``busy`` (another worker holds the claim), ``no_theme``,
-    ``empty`` (no contributions and no note configured), ``too_late``, ``no_adapter``, ``failed``.
+    ``empty`` (no contributions and no note configured), ``too_late``, ``no_adapter``, ``failed``,
+    ``not_in_rhythm`` (an alumni cohort's quiet month, :mod:`bot.services.cohorts`: done, nothing
+    to post, no claim taken).
     """
 
     forum_id: int
@@ -61,6 +63,9 @@ def _reachable(url: str, platform: Platform) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     loopback = host in {"localhost", "127.0.0.1", "::1"} or host.endswith(".localhost")
     return platform is Platform.CONSOLE or not loopback
+
+
+reachable = _reachable  # also asked by bot.services.cohorts (the reunion's link to the review)
 
 
 def period_of_post(session: Session, forum_id: int, message_id: str) -> Period | None:
@@ -113,6 +118,8 @@ class Publisher:
         with self.db.transaction() as session:
             current = cycles.current(session, forum, at)
         key = current.period.key
+        if not cohorts.rhythm_allows(forum, current.period):
+            return Result(forum.id, "theme", "not_in_rhythm", key)
         if current.theme is None:
             return Result(forum.id, "theme", "no_theme", key)
         poster = self.posters.get(forum.platform)
@@ -168,6 +175,9 @@ class Publisher:
         key = moment.isoformat()
         if max_late is not None and self.clock() - moment > max_late:
             return Result(forum.id, "digest", "too_late", key)
+        if not cohorts.rhythm_allows(forum, period_at(moment, moments(forum))):
+            # No claim row: the next posting month's digest covers this one's examples.
+            return Result(forum.id, "digest", "not_in_rhythm", key)
         poster = self.posters.get(forum.platform)
         if poster is None:
             return Result(forum.id, "digest", "no_adapter", key, error=forum.platform.value)

@@ -32,7 +32,7 @@ from bot.i18n import date_time, month_name, t
 from bot.messages import Actions, Button, Element, Header, Message, Note, Paragraph
 from bot.ports import PostRef
 from bot.posts import SHARE_OPEN, invocation, theme_elements
-from bot.services import claims, contributions, cycles, organisers, preferences
+from bot.services import claims, cohorts, contributions, cycles, organisers, preferences
 from bot.services.forums import moments
 from bot.services.publishing import Publisher, Result
 from bot.storage.models import Notice, ThemePost
@@ -184,6 +184,8 @@ def preview_next_theme(publisher: Publisher, forum: ForumInfo, at: datetime) -> 
     due = preview_moment(forum, period)
     if due is None:
         return Result(forum.id, PREVIEW, "off", key)
+    if not cohorts.rhythm_allows(forum, period):  # an alumni cohort's quiet month posts nothing
+        return Result(forum.id, PREVIEW, "not_in_rhythm", key)
     if at < due:
         return Result(forum.id, PREVIEW, "not_due", key)
     poster = publisher.posters.get(forum.platform)

@@ -14,9 +14,10 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from babel.dates import get_day_names
+from babel.dates import get_day_names, get_month_names
 from sqlalchemy.orm import Session
 
 from bot.domain import LANGUAGES, ForumInfo, Language
@@ -44,12 +45,15 @@ _BABEL_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 class Problem:
     """One thing wrong with what was given: a bad value, an unknown key, or no ``=``."""
 
-    kind: str  # "value", "unknown" or "pair"
+    kind: str  # "value", "unknown", "pair" or "order" (a cohort that ends before it starts)
     key: str
     value: str = ""
 
     def message(self, lang: Language) -> str:
         """One sentence in *lang* naming the key and what it allows."""
+        if self.kind == "order":
+            start, _, end = self.value.partition("/")
+            return t(lang, "cohorts.error.order", start=start, end=end)
         if self.kind == "unknown":
             return t(lang, "settings.error.unknown", key=self.key, keys=", ".join(KEYS))
         if self.kind == "pair":
@@ -167,6 +171,74 @@ def _reaction(text: str) -> str:
     return name
 
 
+def _month(text: str) -> int:
+    """A month by number (1–12) or by name in either language ("juni", "June")."""
+    if text.isascii() and text.isdigit():
+        return _number(text, 1, 12)
+    month = _months().get(text.casefold().rstrip("."))
+    if month is None:
+        raise ValueError(text)
+    return month
+
+
+@functools.cache
+def _months() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for lang in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for index, name in get_month_names(width, locale=_BABEL_LOCALE[lang]).items():
+                names[str(name).casefold().rstrip(".")] = int(index)
+    return names
+
+
+# -- a cohort's settings (bot.services.cohorts) --------------------------------------------------
+
+ALUMNI_RHYTHMS = ("quarterly", "yearly", "monthly")
+_RHYTHM_WORDS = {
+    "quarterly": "quarterly",
+    "kvartalsvis": "quarterly",
+    "kvartal": "quarterly",
+    "yearly": "yearly",
+    "annually": "yearly",
+    "årligen": "yearly",
+    "årsvis": "yearly",
+    "monthly": "monthly",
+    "månadsvis": "monthly",
+    "varje månad": "monthly",
+}
+
+
+def _cohort_name(text: str) -> str | None:
+    return None if text.casefold() in _OFF_WORDS else text
+
+
+def _iso_date(text: str) -> date | None:
+    if text.casefold() in _OFF_WORDS:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)  # ISO 8601 only: "03/04/2026" is a different day to different people
+    return date.fromisoformat(text)
+
+
+def _rhythm(text: str) -> str:
+    return _RHYTHM_WORDS[text.casefold()]  # KeyError for anything else
+
+
+def _reunion_month(text: str) -> int | None:
+    return None if text.casefold() in _OFF_WORDS else _month(text)
+
+
+def _check_cohort(start: Any, end: Any) -> Problem | None:
+    """A cohort ends after it starts (both days known)."""
+    if isinstance(start, date) and isinstance(end, date) and end <= start:
+        return Problem("order", "cohort_end", f"{start.isoformat()}/{end.isoformat()}")
+    return None
+
+
+def _trend_reaction(text: str) -> str | None:
+    return None if text.casefold() in _OFF_WORDS else _reaction(text)
+
+
 def _optional(low: int, high: int) -> Callable[[str], int | None]:
     def read(text: str) -> int | None:
         return None if text.casefold() in _OFF_WORDS else _number(text, low, high)
@@ -183,11 +255,18 @@ _READERS: dict[str, Callable[[str], Any]] = {
     "digest_weekday": _weekday,
     "digest_time": _clock,
     "reaction": _reaction,
+    "trend_reaction": _trend_reaction,
     "empty_digest_note": _switch,
     "reminder_threshold": _optional(1, MAX_THRESHOLD),
     "reminder_after_days": lambda text: _number(text, 1, MAX_REMINDER_DAYS),
     "preview_days": _optional(1, MAX_PREVIEW_DAYS),
     "retention_years": _optional(1, MAX_RETENTION_YEARS),
+    "review_month": _month,
+    "cohort_name": _cohort_name,
+    "cohort_start": _iso_date,
+    "cohort_end": _iso_date,
+    "alumni_rhythm": _rhythm,
+    "reunion_month": _reunion_month,
 }
 
 
@@ -214,6 +293,9 @@ def parse(values: Mapping[str, str]) -> dict[str, Any]:
             changes[key] = _READERS[key](text)
         except (ValueError, KeyError):
             problems.append(Problem("value", key, text[:MAX_VALUE_CHARS]))
+    order = _check_cohort(changes.get("cohort_start"), changes.get("cohort_end"))
+    if order is not None:
+        problems.append(order)
     if problems:
         raise SettingsError(problems)
     return changes
@@ -247,8 +329,12 @@ def show(key: str, value: Any, lang: Language) -> str:
         return t(lang, "settings.off")
     if key == "digest_weekday" and isinstance(value, int) and 0 <= value <= 6:
         return str(get_day_names("wide", locale=_BABEL_LOCALE[lang])[value])
+    if key in ("review_month", "reunion_month") and isinstance(value, int) and 1 <= value <= 12:
+        return str(get_month_names("wide", locale=_BABEL_LOCALE[lang])[value])
     if key == "empty_digest_note":
         return t(lang, "settings.on" if value else "settings.off")
+    if key == "alumni_rhythm" and value in ALUMNI_RHYTHMS:
+        return t(lang, f"cohorts.rhythm.{value}")
     return str(value)
 
 
@@ -296,11 +382,20 @@ class Change:
 def apply(
     session: Session, forum_id: int, changes: Mapping[str, Any], *, actor: str
 ) -> tuple[ForumInfo, list[Change]]:
-    """Store the values that differ from the forum's (audit-logged); the forum and what changed."""
+    """Store the values that differ from the forum's (audit-logged); the forum and what changed.
+
+    Raises :class:`SettingsError` (nothing stored) when the result would be a cohort that ends
+    before it starts.
+    """
     forum = forums.get(session, forum_id)
     if forum is None:
         raise LookupError(forum_id)
     before = current(forum)
+    # A cohort's end is checked against its stored start too (and the other way round).
+    after = {**before, **changes}
+    order = _check_cohort(after.get("cohort_start"), after.get("cohort_end"))
+    if order is not None:
+        raise SettingsError([order])
     changed = {key: value for key, value in changes.items() if before.get(key) != value}
     if not changed:
         return forum, []

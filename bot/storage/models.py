@@ -189,6 +189,26 @@ class Contribution(Base):
     reactions: Mapped[int] = mapped_column(Integer, default=0)  # how many people appreciated it
 
 
+# -- REVIEW (issue 14): who reacted to a stored example, so a redelivered event counts once ---
+class ContributionReaction(Base):
+    """One person's reaction (an emoji, a Teams like) on a stored example's message.
+
+    ``Contribution.reactions`` is the number of distinct people here; a person with two emojis
+    counts once, and taking one back keeps them counted while the other stays.
+    """
+
+    __tablename__ = "contribution_reactions"
+    __table_args__ = (UniqueConstraint("contribution_id", "user_id", "reaction"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    reaction: Mapped[str] = mapped_column(String(64))
+
+
+# -- end REVIEW --------------------------------------------------------------------------------
+
+
 class ClaimColumns:
     """What every exactly-once claim row has (see ``bot.services.claims``)."""
 

@@ -6,7 +6,8 @@ chat card can show the picture without a session, and renewing the token withdra
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -41,14 +42,18 @@ def picture_url(
 
 
 def picture_file(
-    doc: CycleDocument, forum: ForumInfo, lang: Language, now: datetime
+    doc: CycleDocument,
+    forum: ForumInfo,
+    lang: Language,
+    now: datetime,
+    meetings: Iterable[date] = (),
 ) -> PictureFile:
-    """The wheel of this year in the forum's zone, today marked, as a PNG file to upload."""
+    """The wheel of this year in the forum's zone, today and the *meetings* marked, as a PNG."""
     from bot.wheel.png import wheel_png  # drawing loads Pillow and the fonts: only when asked
 
     today = now.astimezone(ZoneInfo(forum.timezone)).date()
     return PictureFile(
         filename=t(lang, "wheel.chat.file", year=today.year),
-        data=wheel_png(doc, lang, year=today.year, today=today),
+        data=wheel_png(doc, lang, year=today.year, today=today, meetings=meetings),
         title=t(lang, "wheel.chat.alt", year=today.year),
     )

@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 from bot import i18n
 from bot.core import Core
 from bot.domain import ForumInfo, Language, is_language
-from bot.services import calendar_feed, cycles
+from bot.services import calendar_feed, cycles, meetings
 from bot.timing import utcnow
 from bot.wheel.png import wheel_png
 from bot.wheel.svg import wheel_svg
@@ -87,10 +87,13 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
     def wheel_picture(forum: ForumInfo, lang: Language, year: int, kind: str) -> bytes:
         with core.db.transaction() as session:
             doc = cycles.for_forum(session, forum, year)
+            zone = ZoneInfo(forum.timezone)
+            booked = meetings.of_year(session, forum, year)
+            days = [meeting.starts_at.astimezone(zone).date() for meeting in booked]
         today = _local_today(forum)
         if kind == "svg":
-            return wheel_svg(doc, lang, year=year, today=today).encode("utf-8")
-        return wheel_png(doc, lang, year=year, today=today)
+            return wheel_svg(doc, lang, year=year, today=today, meetings=days).encode("utf-8")
+        return wheel_png(doc, lang, year=year, today=today, meetings=days)
 
     async def feed(request: Request) -> Response:
         token = request.path_params["token"]

@@ -8,7 +8,7 @@ thread pool, so a slow query never stalls the event loop that also serves the bo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from bot import i18n
 from bot.core import Core
 from bot.dialogue import Actor
 from bot.domain import ForumInfo, Language, ThemeContent, is_language
-from bot.services import book, comeback, cycles, export, library, stats
+from bot.services import book, cohorts, comeback, cycles, export, library, review, stats
+from bot.services.trends import KIND as TREND
 from bot.timing import Period
 from handlers.site import sessions
 from handlers.site.language import page_language
@@ -198,6 +199,7 @@ class LibraryData:
     theme: ThemeContent | None
     this_month: list[library.Found]
     last_year: list[library.Found]
+    trends: list[library.Found] = field(default_factory=list)  # shared links, shown apart
 
 
 def _library_data(
@@ -219,18 +221,31 @@ def _library_data(
             this_month = [
                 f
                 for f in library.examples(session, forum.id, year=current.period.year)
-                if f.period == current.period
+                if f.period == current.period and f.kind != TREND
             ]
             last_year = comeback.last_year(session, forum, current.period, current.theme)
+            last_year = [f for f in last_year if f.kind != TREND]
         return LibraryData(
-            found,
+            [f for f in found if f.kind != TREND],
             library.years(session, forum.id),
             list(library.themes(session, forum.id)),
             current.period,
             current.theme,
             this_month,
             last_year,
+            [f for f in found if f.kind == TREND],
         )
+
+
+def _my_cohorts(core: Core, actor: Actor, year: int, period: Period) -> list[cohorts.CohortRow]:
+    # Only the cohorts the viewer organises: a leader of a cohort sees none here.
+    mine = [
+        forum
+        for forum in sessions.my_forums(core, actor)
+        if cohorts.is_cohort_forum(forum) and core.dialogue.is_organiser(actor, forum)
+    ]
+    with core.db.transaction() as session:
+        return cohorts.overview(session, mine, year=year, period=period)
 
 
 # ---------------------------------------------------------------- routes
@@ -375,6 +390,41 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
             lang=reader.lang,
         )
 
+    def _review(forum: ForumInfo, year: int, lang: Language) -> review.Review:
+        now = core.dialogue.clock()
+        today = now.astimezone(ZoneInfo(forum.timezone))
+        # This year's review is of the themes so far; a past year's of all of them.
+        until = Period(today.year, today.month) if year == today.year else None
+        with core.db.transaction() as session:
+            return review.build(session, forum, year, lang, until=until, now=now)
+
+    async def review_markdown(request: Request) -> Response:
+        reader = await _reader(request, core, request.path_params["forum_id"])
+        year = _book_year(request)
+        found = await run_in_threadpool(_review, reader.forum, year, reader.lang)
+        name = f"ledarforum-{reader.forum.id}-review-{year}-{reader.lang}.md"
+        return _download(review.review_markdown(found), "text/markdown; charset=utf-8", name)
+
+    async def review_page(request: Request) -> Response:
+        reader = await _reader(request, core, request.path_params["forum_id"])
+        year = _book_year(request)
+        found = await run_in_threadpool(_review, reader.forum, year, reader.lang)
+        return view.render(
+            request,
+            "review.html",
+            reader.context(
+                review=found,
+                year=year,
+                safe_url=safe_url,
+                figures_line=review.figures_line,
+                theme_heading=review.theme_heading,
+                byline=review.byline,
+                meeting_line=review.meeting_line,
+                long_date=i18n.long_date,
+            ),
+            lang=reader.lang,
+        )
+
     async def stats_page(request: Request) -> Response:
         reader = await _reader(request, core, request.path_params["forum_id"])
         asked = request.query_params.get("year", "")
@@ -403,11 +453,27 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
             lang=reader.lang,
         )
 
+    async def cohorts_page(request: Request) -> Response:
+        actor = sessions.viewer(request)
+        if actor is None:
+            return RedirectResponse("/signin?next=/cohorts", status_code=303)
+        lang = page_language(request, core.settings.language)
+        now = core.dialogue.clock()
+        period = Period(now.year, now.month)
+        rows = await run_in_threadpool(_my_cohorts, core, actor, now.year, period)
+        return view.render(
+            request,
+            "cohorts.html",
+            {"rows": rows, "year": now.year, "percent": stats.percent},
+            lang=lang,
+        )
+
     forum = "/forums/{forum_id:int}"
     return [
         Route("/", home, methods=["GET"]),
         Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/forums", forums_page, methods=["GET"]),
+        Route("/cohorts", cohorts_page, methods=["GET"]),
         Route(forum, year_page, methods=["GET"]),
         Route(f"{forum}/library", library_page, methods=["GET"]),
         Route(f"{forum}/library.csv", library_csv, methods=["GET"]),
@@ -415,4 +481,6 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
         Route(f"{forum}/book/{{year:int}}.md", book_markdown, methods=["GET"]),
         Route(f"{forum}/book/{{year:int}}", book_page, methods=["GET"]),
         Route(f"{forum}/stats", stats_page, methods=["GET"]),
+        Route(f"{forum}/review/{{year:int}}.md", review_markdown, methods=["GET"]),
+        Route(f"{forum}/review/{{year:int}}", review_page, methods=["GET"]),
     ]

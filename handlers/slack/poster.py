@@ -265,6 +265,17 @@ class SlackPoster:
                 ts = str(response["ts"])
                 first = PostRef(ts, ask_permalink(client, str(response["channel"]), ts))
         assert first is not None  # split() always returns at least one part
+        for file in message.files:  # a meeting's invitation: in the post's thread, once posted
+            try:  # the post is out: a failed upload loses only the file, never repeats the post
+                client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=first.message_id,
+                    filename=file.filename,
+                    content=file.data,
+                    title=file.title,
+                )
+            except SlackApiError as exc:
+                log.warning("a file of a post was not uploaded: %s", exc.response.get("error"))
         return first
 
     def find_post(self, forum: ForumInfo, marker: str, since: datetime) -> PostRef | None:

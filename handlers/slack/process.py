@@ -44,6 +44,19 @@ def message_time(ts: str) -> datetime:
     return datetime.fromtimestamp(float(ts), UTC)
 
 
+def unfurled(message: Payload) -> tuple[tuple[str, str], ...]:
+    """(url, title) of each link preview Slack attached to *message* (a trend's title)."""
+    found = []
+    for attachment in message.get("attachments") or []:
+        if not isinstance(attachment, dict):
+            continue
+        url = attachment.get("original_url") or attachment.get("from_url")
+        title = attachment.get("title")
+        if isinstance(url, str) and isinstance(title, str) and title.strip():
+            found.append((unescape(url), unescape(title)))
+    return tuple(found)
+
+
 def place_in(team: str, channel: str, *, direct: bool = False) -> inbound.Place:
     """A Slack channel (or the bot's messages tab, *direct*) as the core knows places."""
     return inbound.Place(Platform.SLACK, team, channel, direct=direct)
@@ -205,6 +218,8 @@ class Processor:
             self._message(team, event)
         elif kind == "reaction_added":
             self._reaction(team, event)
+        elif kind == "reaction_removed":
+            self._reacted(team, event, added=False)
         elif kind == "app_home_opened" and event.get("tab", "home") == "home":
             home.publish(self.clients.for_team(team), self.dialogue, team, str(event["user"]))
 
@@ -254,6 +269,21 @@ class Processor:
         reaction = str(event.get("reaction") or "").split("::")[0]  # without a skin tone
         saved = inbound.MessageSaved(place_in(team, channel), Source.REACTION, load, reaction)
         self._answer(client, saved, Recipient(by, channel))
+        # After the save (which may have stored the example): every reaction is appreciation.
+        self._reacted(team, event, added=True)
+
+    def _reacted(self, team: str, event: Payload, *, added: bool) -> None:
+        """A reaction added or taken back, counted on a stored example (no Slack call)."""
+        item = event.get("item")
+        if not isinstance(item, dict):
+            return
+        channel, ts = str(item.get("channel") or ""), str(item.get("ts") or "")
+        by = str(event.get("user") or "")
+        if item.get("type") != "message" or not ts or not by:
+            return
+        actor = Actor(Platform.SLACK, team, by, by)  # only the id counts: no users.info call
+        reaction = str(event.get("reaction") or "").split("::")[0]  # a skin tone is one emoji
+        self.handler.handle(inbound.Reacted(actor, place_in(team, channel), ts, reaction, added))
 
     def _fetch(self, client: WebClient, channel: str, ts: str) -> Payload | None:
         """One message by its ts: from the channel's history, else from a thread."""
@@ -279,6 +309,7 @@ class Processor:
             author,
             self.people.name(client, author),
             unescape(str(message.get("text") or "")),
+            unfurled(message),
         )
 
     # -- commands, shortcuts, buttons and forms --------------------------------------------------

@@ -36,6 +36,7 @@ from microsoft_teams.api.activities.install_update import InstalledActivity
 from microsoft_teams.api.activities.message import (
     MessageActivity,
     MessageDeleteActivity,
+    MessageReactionActivity,
     MessageUpdateActivity,
 )
 from microsoft_teams.api.activities.utils import StripMentionsTextOptions
@@ -59,6 +60,7 @@ from bot.inbound import (
     MessageRef,
     MonthPicker,
     Place,
+    Reacted,
     ShareForm,
     ThemeForm,
     ThreadReplied,
@@ -222,6 +224,12 @@ class Activities:
         where = where_of(activity)
         self._once(activity, where, f"{activity.id}:delete", lambda: self._deleted(activity, where))
 
+    def message_reaction(self, activity: MessageReactionActivity) -> None:
+        """Likes added or taken back: a stored example counts the people who appreciated it."""
+        where = where_of(activity)
+        event = f"{activity.id}:reaction"
+        self._once(activity, where, event, lambda: self._reacted(activity, where))
+
     def conversation_update(self, activity: ConversationUpdateActivity) -> None:
         """The bot added to a team or a chat: keep the reference and say hello."""
         bot = activity.recipient.id
@@ -337,6 +345,19 @@ class Activities:
 
     def _deleted(self, activity: MessageDeleteActivity, where: Where) -> None:
         self.handler.handle(MessageDeleted(place_of(where), activity.id))
+
+    def _reacted(self, activity: MessageReactionActivity, where: Where) -> None:
+        # Teams tells the reacted message as replyToId; each like/heart… is counted by type.
+        message = activity.reply_to_id
+        if not where.in_channel or not message:
+            return
+        actor, place = actor_of(activity, where), place_of(where)
+        for reactions, added in (
+            (activity.reactions_added, True),
+            (activity.reactions_removed, False),
+        ):
+            for reaction in reactions or []:
+                self.handler.handle(Reacted(actor, place, message, str(reaction.type), added))
 
     # -- installation --------------------------------------------------------------------------
 

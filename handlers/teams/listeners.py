@@ -19,6 +19,7 @@ from microsoft_teams.api.activities.install_update import InstalledActivity
 from microsoft_teams.api.activities.message import (
     MessageActivity,
     MessageDeleteActivity,
+    MessageReactionActivity,
     MessageUpdateActivity,
 )
 from microsoft_teams.apps import ActivityContext, App
@@ -54,6 +55,10 @@ def register_listeners(app: App, activities: Activities) -> None:
     @app.on_message_delete
     async def on_message_delete(ctx: ActivityContext[MessageDeleteActivity]) -> Answer:
         return await _work(activities.message_delete, ctx.activity)
+
+    @app.on_message_reaction
+    async def on_message_reaction(ctx: ActivityContext[MessageReactionActivity]) -> Answer:
+        return await _work(activities.message_reaction, ctx.activity)
 
     @app.on_conversation_update
     async def on_conversation_update(ctx: ActivityContext[ConversationUpdateActivity]) -> Answer:

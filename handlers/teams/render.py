@@ -13,6 +13,7 @@ module never produces one.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from microsoft_teams.cards import (
     CardElement,
     Container,
     Image,
+    OpenUrlAction,
     RichTextBlock,
     SubmitAction,
     TextBlock,
@@ -50,6 +52,7 @@ from bot.messages import (
     Note,
     Paragraph,
     Picture,
+    PostFile,
 )
 from bot.packing import pack
 
@@ -151,7 +154,15 @@ def card_of(message: Message, *, data: Mapping[str, Any] | None = None) -> Adapt
             rendered = Container(items=[rendered], separator=True, spacing="Medium")
             separate = False
         body.append(rendered)
+    if message.files:  # Teams takes no file with a channel post: a link to it instead
+        body.append(ActionSet(actions=[_file_action(file) for file in message.files]))
     return AdaptiveCard(body=body, fallback_text=inert(message.fallback))
+
+
+def _file_action(file: PostFile) -> OpenUrlAction:
+    """Open the file's public address, or the file itself as a data link when it has none."""
+    url = file.link or f"data:{file.media_type};base64,{base64.b64encode(file.data).decode()}"
+    return OpenUrlAction(title=inert(file.title), url=url)
 
 
 def card_json(card: AdaptiveCard) -> dict[str, Any]:

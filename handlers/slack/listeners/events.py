@@ -47,6 +47,11 @@ def register(app: App, deps: Deps) -> None:
         if (event.get("item") or {}).get("type") == "message":
             record_event(body)
 
+    @app.event("reaction_removed")  # a stored example counts the people who appreciate it
+    def on_reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if (event.get("item") or {}).get("type") == "message":
+            record_event(body)
+
     @app.event("app_home_opened")
     def on_home_opened(body: dict[str, Any]) -> None:
         record_event(body)

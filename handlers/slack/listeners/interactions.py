@@ -14,6 +14,7 @@ from bot.forum_admin import SETTINGS_OPEN, form_errors
 from bot.i18n import t
 from bot.posts import SHARE_OPEN, SHARE_UNDO
 from bot.services.contributions import ContributionError, validate_text
+from bot.services.logbook import LOGBOOK_SHARE
 from handlers.slack.delivery import open_form
 from handlers.slack.listeners.context import Deps, actor_of, team_of
 from handlers.slack.process import place_in
@@ -36,7 +37,12 @@ from handlers.slack.views import (
 
 RECORDED_ACTIONS = re.compile(
     "^("
-    + "|".join(map(re.escape, (SHARE_UNDO, FORGET_CONFIRM, HOME_SUBSCRIBE, HOME_UNSUBSCRIBE)))
+    + "|".join(
+        map(
+            re.escape,
+            (SHARE_UNDO, FORGET_CONFIRM, HOME_SUBSCRIBE, HOME_UNSUBSCRIBE, LOGBOOK_SHARE),
+        )
+    )
     + ")$"
 )
 HOME_EDIT_ACTION = re.compile(rf"^{HOME_EDIT}:\d+$")

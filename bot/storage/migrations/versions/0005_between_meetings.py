@@ -129,9 +129,32 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("review_month", sa.Integer(), nullable=False, server_default="6")
         )
+    # -- REVIEW: who reacted to which stored example (a redelivered reaction counts once) --
+    op.create_table(
+        "contribution_reactions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contribution_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.String(length=255), nullable=False),
+        sa.Column("reaction", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contribution_id"],
+            ["contributions.id"],
+            name=op.f("fk_contribution_reactions_contribution_id_contributions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contribution_reactions")),
+        sa.UniqueConstraint(
+            "contribution_id",
+            "user_id",
+            "reaction",
+            name=op.f("uq_contribution_reactions_contribution_id"),
+        ),
+    )
+    # -- end REVIEW --
 
 
 def downgrade() -> None:
+    op.drop_table("contribution_reactions")  # REVIEW
     with op.batch_alter_table("forums", schema=None) as batch_op:
         for column in (
             "review_month",

@@ -1,0 +1,828 @@
+"""A forum's meetings: added by organisers, reminded the day before, followed up afterwards.
+
+- **Adding** (chat ``admin möte lägg till``, the cycle file's ``meetings:``, ``ledarforum meetings
+  import``) checks the date, time, length, place or http(s) link and agenda note; a bad one is a
+  :class:`MeetingError` with a translated key and changes nothing. Every change is audit-logged.
+- **The reminder** goes to the channel the day before, at the forum's theme time in its zone:
+  time, place or link, the current theme as the agenda plus the agenda note, and an iCalendar
+  invitation (:class:`bot.messages.PostFile`). Due until the meeting starts, never after.
+- **The follow-up** asks in a thread for the take-aways an hour after the meeting ends (or the
+  next morning at the theme time, when that hour falls in the evening); its message id is kept,
+  so a reply in that thread is stored as a good example marked with the meeting.
+
+Both are claimed as :class:`~bot.storage.models.Notice` rows (kind ``meeting_reminder`` or
+``meeting_followup``, key the meeting id) with the rule of :mod:`bot.services.claims`, so each
+goes out once across processes and restarts; a resumed claim first asks the platform for the
+post's marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain import ForumInfo, Language, ThemeContent
+from bot.i18n import date_time, t
+from bot.messages import (
+    Bullets,
+    Element,
+    Header,
+    LinkItem,
+    Links,
+    Message,
+    Note,
+    Paragraph,
+    PostFile,
+)
+from bot.ports import PostRef
+from bot.services import audit, claims, cycles, forums
+from bot.services.forums import moments
+from bot.services.publishing import Publisher, Result
+from bot.storage.models import Contribution, Meeting, Notice
+from bot.timing import Period, local_moment, period_at
+
+REMINDER, FOLLOWUP = "meeting_reminder", "meeting_followup"
+MEETING_EVENT = "ledarforum_meeting"
+DEFAULT_MINUTES, MIN_MINUTES, MAX_MINUTES = 90, 15, 12 * 60
+PLACE_MAX, LINK_MAX, AGENDA_MAX = 500, 1000, 2000
+# A follow-up whose hour falls after this local time waits for the next morning's theme time.
+EVENING = time(18, 0)
+# A follow-up after downtime is still asked within this; later the moment has passed.
+CATCH_UP_FOLLOWUP = timedelta(days=3)
+# How far back the scheduler looks for meetings whose follow-up may still be due.
+LOOK_BACK = timedelta(days=5)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}$")
+_LENGTH = re.compile(r"^(\d{1,3})(?:m|min)$", re.IGNORECASE)
+
+
+class MeetingError(Exception):
+    """Bad meeting input: a text key of ``meetings.po`` and its parameters."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    """A meeting as the rest of the code sees it; ``starts_at`` is UTC."""
+
+    id: int
+    forum_id: int
+    starts_at: datetime
+    minutes: int
+    place: str
+    link: str | None
+    agenda: str | None
+    followup_message_id: str | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        """When the meeting ends."""
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+    def local_start(self, zone: str) -> datetime:
+        """The start on the wall clock of *zone*."""
+        return self.starts_at.astimezone(ZoneInfo(zone))
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """A meeting before it is stored: local date and time, in the forum's zone."""
+
+    day: date
+    clock: time
+    minutes: int = DEFAULT_MINUTES
+    place: str = ""
+    link: str | None = None
+    agenda: str | None = None
+
+
+def to_info(row: Meeting) -> MeetingInfo:
+    """A stored meeting as a :class:`MeetingInfo`."""
+    return MeetingInfo(
+        id=row.id,
+        forum_id=row.forum_id,
+        starts_at=row.starts_at.astimezone(UTC),
+        minutes=row.minutes,
+        place=row.place,
+        link=row.link,
+        agenda=row.agenda,
+        followup_message_id=row.followup_message_id,
+    )
+
+
+# -- reading input ---------------------------------------------------------------------------
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text or text.casefold().startswith("www.")
+
+
+def check_link(link: str) -> str:
+    """*link* if it is an http(s) address with a host; else :class:`MeetingError`."""
+    parts = urlsplit(link)
+    if parts.scheme.casefold() not in {"http", "https"} or not parts.hostname:
+        raise MeetingError("meetings.error.link")
+    if len(link) > LINK_MAX or any(ch.isspace() for ch in link):
+        raise MeetingError("meetings.error.link")
+    return link
+
+
+def parse_day(text: str) -> date:
+    """``2027-02-10`` as a date; else :class:`MeetingError`."""
+    if not _DATE.match(text):
+        raise MeetingError("meetings.error.date", value=text[:40])
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MeetingError("meetings.error.date", value=text[:40]) from None
+
+
+def parse_clock(text: str) -> time:
+    """``13:00`` (or ``13.00``) as a time; else :class:`MeetingError`."""
+    if not _CLOCK.match(text):
+        raise MeetingError("meetings.error.time", value=text[:40])
+    hours, minutes = re.split(r"[:.]", text)
+    if int(hours) > 23 or int(minutes) > 59:
+        raise MeetingError("meetings.error.time", value=text[:40])
+    return time(int(hours), int(minutes))
+
+
+def new_meeting(
+    day: str,
+    clock: str,
+    *,
+    minutes: int | str | None = None,
+    place: str = "",
+    link: str | None = None,
+    agenda: str | None = None,
+) -> NewMeeting:
+    """A checked :class:`NewMeeting` from its parts (the cycle file, CSV, the CLI)."""
+    length = DEFAULT_MINUTES
+    if minutes not in (None, ""):
+        text = str(minutes).strip()
+        match = _LENGTH.match(text)
+        digits = match.group(1) if match else text
+        if not digits.isdigit() or not MIN_MINUTES <= int(digits) <= MAX_MINUTES:
+            raise MeetingError("meetings.error.length", low=MIN_MINUTES, high=MAX_MINUTES)
+        length = int(digits)
+    place = " ".join(place.split())
+    if len(place) > PLACE_MAX:
+        raise MeetingError("meetings.error.place_long", limit=PLACE_MAX)
+    checked = check_link(link.strip()) if link and link.strip() else None
+    if not place and checked is None:
+        raise MeetingError("meetings.error.where")
+    note = (agenda or "").strip() or None
+    if note is not None and len(note) > AGENDA_MAX:
+        raise MeetingError("meetings.error.agenda_long", limit=AGENDA_MAX)
+    return NewMeeting(
+        parse_day(day.strip()), parse_clock(clock.strip()), length, place, checked, note
+    )
+
+
+def parse_command(text: str) -> NewMeeting:
+    """``2027-02-10 13:00 [90min] Aulan | agenda`` (or a link instead of the place).
+
+    The place runs to the first `` | ``; an http(s) address among its words is the video link.
+    """
+    head, _, agenda = text.partition("|")
+    words = head.split()
+    if len(words) < 2:
+        raise MeetingError("meetings.error.usage")
+    day, clock, rest = words[0], words[1], words[2:]
+    minutes: str | None = None
+    if rest and _LENGTH.match(rest[0]):
+        minutes, rest = rest[0], rest[1:]
+    links = [word for word in rest if _is_url(word)]
+    if len(links) > 1:
+        raise MeetingError("meetings.error.link")
+    place = " ".join(word for word in rest if not _is_url(word))
+    return new_meeting(
+        day, clock, minutes=minutes, place=place, link=links[0] if links else None, agenda=agenda
+    )
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+def _audited(info: MeetingInfo) -> dict[str, object]:
+    return {
+        "starts_at": info.starts_at.isoformat(),
+        "minutes": info.minutes,
+        "place": info.place,
+        "link": info.link,
+        "agenda": info.agenda,
+    }
+
+
+def add(
+    session: Session, forum: ForumInfo, new: NewMeeting, *, actor: str, now: datetime
+) -> MeetingInfo:
+    """Store a meeting of *forum* (audit-logged); a past or already-booked time is refused."""
+    starts = local_moment(new.day, new.clock, ZoneInfo(forum.timezone))
+    if starts <= now:
+        raise MeetingError("meetings.error.past")
+    taken = session.scalar(
+        select(Meeting.id).where(Meeting.forum_id == forum.id, Meeting.starts_at == starts)
+    )
+    if taken is not None:
+        raise MeetingError("meetings.error.exists", id=taken)
+    row = Meeting(
+        forum_id=forum.id,
+        starts_at=starts,
+        minutes=new.minutes,
+        place=new.place,
+        link=new.link,
+        agenda=new.agenda,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    info = to_info(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="meeting.add",
+        target=f"meeting:{row.id}",
+        after=_audited(info),
+        forum_id=forum.id,
+    )
+    return info
+
+
+def remove(session: Session, forum: ForumInfo, ref: str, *, actor: str) -> MeetingInfo:
+    """Remove a meeting of *forum* named by its id or its local date (audit-logged)."""
+    ref = ref.strip()
+    rows: list[Meeting]
+    if ref.isdigit():
+        rows = list(
+            session.scalars(
+                select(Meeting).where(Meeting.forum_id == forum.id, Meeting.id == int(ref))
+            )
+        )
+    elif _DATE.match(ref):
+        day = parse_day(ref)
+        zone = ZoneInfo(forum.timezone)
+        start = local_moment(day, time(0), zone)
+        end = local_moment(day + timedelta(days=1), time(0), zone)
+        rows = list(
+            session.scalars(
+                select(Meeting).where(
+                    Meeting.forum_id == forum.id,
+                    Meeting.starts_at >= start,
+                    Meeting.starts_at < end,
+                )
+            )
+        )
+        if len(rows) > 1:
+            raise MeetingError("meetings.error.ambiguous", ids=", ".join(str(r.id) for r in rows))
+    else:
+        raise MeetingError("meetings.error.remove_usage")
+    if not rows:
+        raise MeetingError("meetings.error.not_found", ref=ref[:40])
+    info = to_info(rows[0])
+    session.execute(delete(Meeting).where(Meeting.id == info.id))
+    audit.record(
+        session,
+        actor=actor,
+        action="meeting.remove",
+        target=f"meeting:{info.id}",
+        before=_audited(info),
+        forum_id=forum.id,
+    )
+    return info
+
+
+def listing(session: Session, forum_id: int, *, after: datetime | None = None) -> list[MeetingInfo]:
+    """The forum's meetings (those ending after *after*, when given), earliest first."""
+    query = select(Meeting).where(Meeting.forum_id == forum_id).order_by(Meeting.starts_at)
+    rows = [to_info(row) for row in session.scalars(query)]
+    return [m for m in rows if after is None or m.ends_at > after]
+
+
+def upcoming(
+    session: Session, forum_id: int, *, after: datetime, until: datetime
+) -> list[MeetingInfo]:
+    """The meetings starting in [*after*, *until*), earliest first."""
+    rows = session.scalars(
+        select(Meeting)
+        .where(Meeting.forum_id == forum_id, Meeting.starts_at >= after, Meeting.starts_at < until)
+        .order_by(Meeting.starts_at)
+    )
+    return [to_info(row) for row in rows]
+
+
+def of_year(session: Session, forum: ForumInfo, year: int) -> list[MeetingInfo]:
+    """The meetings of a calendar year in the forum's zone (the wheel, the feed)."""
+    zone = ZoneInfo(forum.timezone)
+    start = local_moment(date(year, 1, 1), time(0), zone)
+    end = local_moment(date(year + 1, 1, 1), time(0), zone)
+    return upcoming(session, forum.id, after=start, until=end)
+
+
+def held(
+    session: Session, forum_id: int, *, year: int, now: datetime | None = None
+) -> list[MeetingInfo]:
+    """The meetings of *year* (the forum's zone) that have ended by *now* (the year in review)."""
+    forum = forums.get(session, forum_id)
+    if forum is None:
+        return []
+    now = now or datetime.now(UTC)
+    return [m for m in of_year(session, forum, year) if m.ends_at <= now]
+
+
+def followup_of(session: Session, forum_id: int, thread_id: str) -> MeetingInfo | None:
+    """The meeting whose follow-up post is *thread_id* (a reply there is a take-away)."""
+    row = session.scalars(
+        select(Meeting).where(
+            Meeting.forum_id == forum_id, Meeting.followup_message_id == thread_id
+        )
+    ).first()
+    return to_info(row) if row else None
+
+
+def mark_example(session: Session, forum_id: int, source_message_id: str, meeting_id: int) -> None:
+    """Mark the good example stored from *source_message_id* as a take-away of the meeting."""
+    session.execute(
+        update(Contribution)
+        .where(
+            Contribution.forum_id == forum_id,
+            Contribution.source_message_id == source_message_id,
+        )
+        .values(meeting_id=meeting_id)
+    )
+
+
+# -- texts -----------------------------------------------------------------------------------
+
+
+def where(meeting: MeetingInfo) -> str:
+    """Place and link as one line."""
+    return " · ".join(part for part in (meeting.place, meeting.link or "") if part)
+
+
+def describe(meeting: MeetingInfo, forum: ForumInfo, lang: Language) -> str:
+    """One line for a listing: id, when, how long, where."""
+    return t(
+        lang,
+        "meetings.line",
+        id=meeting.id,
+        when=date_time(lang, meeting.starts_at, forum.timezone),
+        minutes=meeting.minutes,
+        where=where(meeting),
+    )
+
+
+def listing_message(meetings: list[MeetingInfo], forum: ForumInfo, lang: Language) -> Message:
+    """The organiser's list of coming meetings, with how to add and remove."""
+    elements: list[Element] = [Header(t(lang, "meetings.list.header"))]
+    if meetings:
+        elements.append(Bullets(tuple(describe(m, forum, lang) for m in meetings)))
+        notes = [m for m in meetings if m.agenda]
+        elements += [Paragraph(f"#{m.id}: {m.agenda}", user=True) for m in notes]
+    else:
+        elements.append(Paragraph(t(lang, "meetings.list.none")))
+    elements.append(Note(t(lang, "meetings.usage")))
+    return Message("meetings", t(lang, "meetings.list.header"), tuple(elements))
+
+
+def reminder_marker(forum_id: int, meeting_id: int) -> str:
+    """The tag that finds a meeting's reminder on the platform."""
+    return f"meeting_reminder:{forum_id}:{meeting_id}"
+
+
+def followup_marker(forum_id: int, meeting_id: int) -> str:
+    """The tag that finds a meeting's follow-up on the platform."""
+    return f"meeting_followup:{forum_id}:{meeting_id}"
+
+
+def invitation(
+    meeting: MeetingInfo,
+    forum: ForumInfo,
+    theme: ThemeContent | None,
+    lang: Language,
+    now: datetime,
+) -> bytes:
+    """The meeting as an iCalendar invitation (one event, a stable UID)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Ledarforum//Meetings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(_event(meeting, forum, theme, lang, now))
+    calendar.add_missing_timezones()
+    return bytes(calendar.to_ical())
+
+
+def _event(
+    meeting: MeetingInfo,
+    forum: ForumInfo,
+    theme: ThemeContent | None,
+    lang: Language,
+    now: datetime,
+) -> Event:
+    event = Event()
+    event.add("uid", f"ledarforum-{forum.id}-meeting-{meeting.id}@ledarforum")
+    event.add("summary", t(lang, "meetings.ics.summary", forum=forum.name or forum.channel_id))
+    event.add("dtstart", meeting.local_start(forum.timezone))
+    event.add("dtend", meeting.ends_at.astimezone(ZoneInfo(forum.timezone)))
+    event.add("dtstamp", now.astimezone(UTC))
+    if meeting.place or meeting.link:
+        event.add("location", where(meeting))
+    if meeting.link:
+        event.add("url", meeting.link)
+    event.add("description", agenda_text(meeting, theme, lang))
+    return event
+
+
+def agenda_text(meeting: MeetingInfo, theme: ThemeContent | None, lang: Language) -> str:
+    """The agenda as plain text: the theme, its questions and the organisers' note."""
+    parts: list[str] = []
+    if theme is not None:
+        parts.append(t(lang, "meetings.agenda.theme", title=theme.title.get(lang)))
+        parts.append("\n".join(f"– {q.get(lang)}" for q in theme.questions))
+    if meeting.agenda:
+        parts.append(meeting.agenda)
+    return "\n\n".join(parts)
+
+
+def add_to_calendar(
+    calendar: Calendar, meetings: list[MeetingInfo], forum: ForumInfo, lang: Language, now: datetime
+) -> None:
+    """Add *meetings* as timed events to a feed (the agenda note is their description)."""
+    for meeting in meetings:
+        calendar.add_component(_event(meeting, forum, None, lang, now))
+
+
+def reminder_post(
+    meeting: MeetingInfo,
+    forum: ForumInfo,
+    theme: ThemeContent | None,
+    ics: bytes,
+    *,
+    feed_url: str | None = None,
+) -> Message:
+    """The reminder the day before: when and where, the agenda, and the invitation."""
+    lang = forum.language
+    when = date_time(lang, meeting.starts_at, forum.timezone)
+    elements: list[Element] = [
+        Header(t(lang, "meetings.reminder.header", when=when)),
+        Paragraph(t(lang, "meetings.reminder.length", minutes=meeting.minutes)),
+    ]
+    if meeting.place:
+        elements.append(Paragraph(t(lang, "meetings.reminder.place", place=meeting.place)))
+    if meeting.link:
+        elements.append(Links((LinkItem(t(lang, "meetings.reminder.join"), meeting.link),)))
+    if theme is not None:
+        elements.append(Header(t(lang, "meetings.agenda.theme", title=theme.title.get(lang)), 2))
+        elements.append(Bullets(tuple(q.get(lang) for q in theme.questions)))
+    if meeting.agenda:
+        # An organiser's words: defused like any user text.
+        elements.append(Paragraph(meeting.agenda, user=True))
+    elements.append(Note(t(lang, "meetings.reminder.invitation")))
+    local = meeting.local_start(forum.timezone)
+    invite = PostFile(
+        filename=f"ledarforum-{local:%Y-%m-%d}.ics",
+        data=ics,
+        media_type="text/calendar",
+        title=t(lang, "meetings.reminder.add_to_calendar"),
+        link=feed_url,
+    )
+    return Message(
+        kind="meeting_reminder",
+        fallback=t(lang, "meetings.reminder.fallback", when=when),
+        elements=tuple(elements),
+        metadata={
+            "event_type": MEETING_EVENT,
+            "event_payload": {
+                "forum_id": forum.id,
+                "meeting_id": meeting.id,
+                "marker": reminder_marker(forum.id, meeting.id),
+            },
+        },
+        files=(invite,),
+    )
+
+
+def followup_post(meeting: MeetingInfo, forum: ForumInfo) -> Message:
+    """The question after the meeting; replies in its thread are stored as take-aways."""
+    lang = forum.language
+    when = date_time(lang, meeting.starts_at, forum.timezone)
+    text = t(lang, "meetings.followup.text", when=when)
+    return Message(
+        kind="meeting_followup",
+        fallback=text,
+        elements=(Paragraph(text), Note(t(lang, "meetings.followup.how"))),
+        metadata={
+            "event_type": MEETING_EVENT,
+            "event_payload": {
+                "forum_id": forum.id,
+                "meeting_id": meeting.id,
+                "marker": followup_marker(forum.id, meeting.id),
+            },
+        },
+    )
+
+
+# -- when ------------------------------------------------------------------------------------
+
+
+def reminder_moment(forum: ForumInfo, meeting: MeetingInfo) -> datetime:
+    """The day before, at the forum's theme time in its zone."""
+    when = moments(forum)
+    day = meeting.starts_at.astimezone(when.zone).date() - timedelta(days=1)
+    return local_moment(day, when.theme_time, when.zone)
+
+
+def followup_moment(forum: ForumInfo, meeting: MeetingInfo) -> datetime:
+    """An hour after the end; in the evening or night, the next morning at the theme time."""
+    when = moments(forum)
+    moment = meeting.ends_at + timedelta(hours=1)
+    local = moment.astimezone(when.zone)
+    if when.theme_time <= local.time() <= EVENING:
+        return moment
+    day = local.date() if local.time() < when.theme_time else local.date() + timedelta(days=1)
+    return local_moment(day, when.theme_time, when.zone)
+
+
+def next_due(session: Session, forum: ForumInfo, after: datetime) -> datetime | None:
+    """The first moment strictly after *after* at which a reminder or follow-up is due."""
+    moments_: list[datetime] = []
+    for meeting in listing(session, forum.id, after=after - LOOK_BACK):
+        moments_ += [reminder_moment(forum, meeting), followup_moment(forum, meeting)]
+    return min((m for m in moments_ if m > after), default=None)
+
+
+# -- posting ---------------------------------------------------------------------------------
+
+
+def run_due(publisher: Publisher, forum: ForumInfo, at: datetime) -> Result:
+    """Post every reminder and follow-up of *forum* due at *at* (the scheduler's job).
+
+    A reminder is due from its moment until the meeting starts; a follow-up from its moment for
+    ``CATCH_UP_FOLLOWUP``. The result is the most pressing of the posts' outcomes (a failure
+    first, so the scheduler retries), ``not_due`` when nothing was due.
+    """
+    with publisher.db.transaction() as session:
+        meetings = listing(session, forum.id, after=at - LOOK_BACK - CATCH_UP_FOLLOWUP)
+    results: list[Result] = []
+    for meeting in meetings:
+        if reminder_moment(forum, meeting) <= at < meeting.starts_at:
+            results.append(remind(publisher, forum, meeting))
+        due = followup_moment(forum, meeting)
+        if due <= at <= due + CATCH_UP_FOLLOWUP:
+            results.append(follow_up(publisher, forum, meeting))
+    for status in ("failed", "no_adapter", "busy", "posted", "found"):
+        for result in results:
+            if result.status == status:
+                return result
+    return results[0] if results else Result(forum.id, "meeting", "not_due", "")
+
+
+def _public_feed(publisher: Publisher, session: Session, forum: ForumInfo) -> str | None:
+    from bot.services import calendar_feed  # the feed imports export, which imports us
+    from bot.wheel.chat import reachable
+
+    base = publisher.public_url
+    if not base or not reachable(base):
+        return None
+    token = calendar_feed.feed_token(session, forum.id, actor="system:meetings")
+    return f"{base.rstrip('/')}/calendar/{token}.ics"
+
+
+def remind(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> Result:
+    """Post the meeting's reminder once (see the module's rule)."""
+    key = str(meeting.id)
+    poster = publisher.posters.get(forum.platform)
+    if poster is None:
+        return Result(forum.id, REMINDER, "no_adapter", key, error=forum.platform.value)
+    claim = _claim(publisher, forum, REMINDER, key)
+    if claim.outcome is not claims.Outcome.ACQUIRED:
+        return _not_acquired(forum, REMINDER, key, claim)
+    ref: PostRef | None = None
+    try:
+        now = publisher.clock()
+        with publisher.db.transaction() as session:
+            period: Period = period_at(meeting.starts_at, moments(forum))
+            theme = cycles.theme_at(session, forum, period)
+            feed = _public_feed(publisher, session, forum)
+        ics = invitation(meeting, forum, theme, forum.language, now)
+        if claim.resumed:
+            since = reminder_moment(forum, meeting) - timedelta(days=1)
+            ref = poster.find_post(forum, reminder_marker(forum.id, meeting.id), since)
+        status = "found" if ref else "posted"
+        ref = ref or poster.post(forum, reminder_post(meeting, forum, theme, ics, feed_url=feed))
+    except Exception as exc:
+        return _failed(publisher, forum, REMINDER, key, claim, exc)
+    with publisher.db.transaction() as session:
+        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+    return Result(forum.id, REMINDER, status, key, ref.message_id)
+
+
+def follow_up(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> Result:
+    """Ask for the meeting's take-aways once; the post's id marks its thread."""
+    key = str(meeting.id)
+    poster = publisher.posters.get(forum.platform)
+    if poster is None:
+        return Result(forum.id, FOLLOWUP, "no_adapter", key, error=forum.platform.value)
+    claim = _claim(publisher, forum, FOLLOWUP, key)
+    if claim.outcome is not claims.Outcome.ACQUIRED:
+        return _not_acquired(forum, FOLLOWUP, key, claim)
+    ref: PostRef | None = None
+    try:
+        if claim.resumed:
+            since = meeting.starts_at
+            ref = poster.find_post(forum, followup_marker(forum.id, meeting.id), since)
+        status = "found" if ref else "posted"
+        ref = ref or poster.post(forum, followup_post(meeting, forum))
+    except Exception as exc:
+        return _failed(publisher, forum, FOLLOWUP, key, claim, exc)
+    with publisher.db.transaction() as session:
+        # The thread is known before the claim is finished: a reply cannot miss it.
+        session.execute(
+            update(Meeting)
+            .where(Meeting.id == meeting.id)
+            .values(followup_message_id=ref.message_id)
+        )
+        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+    return Result(forum.id, FOLLOWUP, status, key, ref.message_id)
+
+
+def _claim(publisher: Publisher, forum: ForumInfo, kind: str, key: str) -> claims.Claim:
+    with publisher.db.transaction() as session:
+        return claims.take(
+            session, Notice, {"forum_id": forum.id, "kind": kind, "key": key}, now=publisher.clock()
+        )
+
+
+def _not_acquired(forum: ForumInfo, kind: str, key: str, claim: claims.Claim) -> Result:
+    status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
+    return Result(forum.id, kind, status, key)
+
+
+def _failed(
+    publisher: Publisher, forum: ForumInfo, kind: str, key: str, claim: claims.Claim, exc: Exception
+) -> Result:
+    with publisher.db.transaction() as session:
+        claims.settle(session, Notice, claim, status="failed")
+    return Result(forum.id, kind, "failed", key, error=type(exc).__name__)
+
+
+# -- the organisers' chat command ------------------------------------------------------------
+
+_ADD_WORDS = ("lägg till", "lagg till", "add")
+_REMOVE_WORDS = ("ta bort", "remove", "delete")
+_LIST_WORDS = ("", "lista", "list")
+
+
+def _after_word(text: str, words: tuple[str, ...]) -> str | None:
+    folded = text.casefold()
+    for word in words:
+        if folded == word or folded.startswith(word + " "):
+            return text[len(word) :].strip()
+    return None
+
+
+def admin_answer(
+    session: Session, forum: ForumInfo, lang: Language, rest: str, *, actor: str, now: datetime
+) -> Message:
+    """``admin möte [lägg till …|ta bort …]``: list, add or remove (an organiser, checked by the
+    caller); bad input is a translated error and changes nothing."""
+    from bot.posts import error, info  # posts imports services at load time
+
+    rest = rest.strip()
+    try:
+        added = _after_word(rest, _ADD_WORDS)
+        if added is not None:
+            # Every check comes before the row is added: a refused meeting leaves nothing.
+            meeting = add(session, forum, parse_command(added), actor=actor, now=now)
+            return info(lang, "meetings.added", id=meeting.id, line=describe(meeting, forum, lang))
+        removed = _after_word(rest, _REMOVE_WORDS)
+        if removed is not None:
+            meeting = remove(session, forum, removed, actor=actor)
+            return info(lang, "meetings.removed", line=describe(meeting, forum, lang))
+        if rest.casefold() in _LIST_WORDS:
+            return listing_message(listing(session, forum.id, after=now), forum, lang)
+        return error(lang, "meetings.error.usage")
+    except MeetingError as exc:
+        return error(lang, exc.key, **exc.params)
+
+
+# -- files: ``ledarforum meetings import|export`` and the cycle file's ``meetings:`` ------------
+
+FILE_FIELDS = ("date", "time", "minutes", "place", "link", "agenda")
+
+
+def from_items(items: object) -> list[NewMeeting]:
+    """Checked meetings from a file's list of mappings; a bad item is a :class:`MeetingError`
+    whose ``params["item"]`` is its 1-based number."""
+    if isinstance(items, dict) and set(items) == {"meetings"}:
+        items = items["meetings"]
+    if not isinstance(items, list):
+        raise MeetingError("meetings.error.file")
+    out: list[NewMeeting] = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not set(map(str, item)) <= set(FILE_FIELDS):
+            raise MeetingError("meetings.error.item", item=number)
+        fields = {str(k): "" if v is None else str(v) for k, v in item.items()}
+        try:
+            out.append(
+                new_meeting(
+                    fields.get("date", ""),
+                    fields.get("time", ""),
+                    minutes=fields.get("minutes") or None,
+                    place=fields.get("place", ""),
+                    link=fields.get("link") or None,
+                    agenda=fields.get("agenda") or None,
+                )
+            )
+        except MeetingError as exc:
+            exc.params["item"] = number
+            raise
+    return out
+
+
+def read_file(text: str, filename: str) -> list[NewMeeting]:
+    """A meetings file: YAML or JSON (a list, or ``meetings:`` with one) or CSV with the columns
+    of :data:`FILE_FIELDS`."""
+    import csv
+    import io
+
+    import yaml
+
+    if filename.casefold().endswith(".csv"):
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return from_items([{k: v for k, v in row.items() if v} for row in rows])
+    try:
+        # BaseLoader makes only strings, lists and mappings (no objects): dates and times stay
+        # as people wrote them (safe_load would read 13:00 as the number 780).
+        loaded = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506
+    except yaml.YAMLError:
+        raise MeetingError("meetings.error.file") from None
+    return from_items(loaded)
+
+
+def import_all(
+    session: Session, forum: ForumInfo, items: list[NewMeeting], *, actor: str, now: datetime
+) -> tuple[int, int]:
+    """Store *items* (all or nothing, by the caller's transaction); a meeting already stored at
+    the same time is kept as it is, so importing a file twice adds nothing. (added, kept)."""
+    added = kept = 0
+    zone = ZoneInfo(forum.timezone)
+    for item in items:
+        starts = local_moment(item.day, item.clock, zone)
+        exists = session.scalar(
+            select(Meeting.id).where(Meeting.forum_id == forum.id, Meeting.starts_at == starts)
+        )
+        if exists is not None:
+            kept += 1
+            continue
+        add(session, forum, item, actor=actor, now=now)
+        added += 1
+    return added, kept
+
+
+def dump(meetings: list[MeetingInfo], forum: ForumInfo, fmt: str, now: datetime) -> str:
+    """The meetings as YAML, CSV (the import's fields) or iCalendar."""
+    import csv
+    import io
+
+    import yaml
+
+    if fmt == "ics":
+        calendar = Calendar()
+        calendar.add("prodid", "-//Ledarforum//Meetings//EN")
+        calendar.add("version", "2.0")
+        add_to_calendar(calendar, meetings, forum, forum.language, now)
+        calendar.add_missing_timezones()
+        return bytes(calendar.to_ical()).decode("utf-8")
+    rows: list[dict[str, object]] = []
+    for meeting in meetings:
+        local = meeting.local_start(forum.timezone)
+        row: dict[str, object] = {
+            "date": local.strftime("%Y-%m-%d"),
+            "time": local.strftime("%H:%M"),
+            "minutes": meeting.minutes,
+            "place": meeting.place,
+            "link": meeting.link or "",
+            "agenda": meeting.agenda or "",
+        }
+        rows.append(row)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FILE_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    kept = [{k: v for k, v in row.items() if v != ""} for row in rows]
+    return str(yaml.safe_dump({"meetings": kept}, allow_unicode=True, sort_keys=False))
