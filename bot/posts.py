@@ -263,6 +263,7 @@ def admin_help(lang: Language, unknown: str | None = None) -> Message:
                     "stats",
                     "settings",
                     "log",
+                    "meeting",
                     "organisers",
                 )
             )

@@ -184,3 +184,30 @@ def test_markdown_text_escapes_only_what_markdown_would_read(typed: str, shown: 
 
 def test_a_quote_keeps_paragraphs_inside_it() -> None:
     assert markdown_quote("Ett\n\nTvå") == "> Ett\n>\n> Två"
+
+
+def test_trends_are_not_in_the_book(core: Core) -> None:
+    from bot.domain import Source
+    from bot.services import trends
+
+    forum = _year_of_examples(core)
+    with core.db.transaction() as session:
+        trends.record(
+            session,
+            forum,
+            trends.NewTrend(
+                author_id="U5",
+                author_name="Person U5",
+                url="https://example.org/rapport",
+                comment="En rapport om distansledarskap",
+                source=Source.SHARE_COMMAND,
+                channel_id="C1",
+                source_message_id="t1",
+                created_at=day(3, 7),
+                title="Distansledarskap 2026",
+            ),
+            now=day(3, 7),
+        )
+        made = book(session, forum, 2026, "sv")
+    assert made.count == 5
+    assert "distansledarskap" not in book_markdown(made).casefold()

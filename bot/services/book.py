@@ -89,6 +89,7 @@ def book(session: Session, forum: ForumInfo, year: int, lang: Language) -> Book:
         .where(
             Contribution.forum_id == forum.id,
             Contribution.period.between(f"{year:04d}-01", f"{year:04d}-12"),
+            Contribution.kind == "practice",  # trends have their own place, not the book
         )
         .order_by(Contribution.period, Contribution.created_at, Contribution.id)
     )

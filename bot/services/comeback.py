@@ -93,7 +93,7 @@ def last_year(
         )
     query = (
         select(Contribution)
-        .where(Contribution.forum_id == forum.id, wanted)
+        .where(Contribution.forum_id == forum.id, Contribution.kind == "practice", wanted)
         .order_by(Contribution.created_at, Contribution.id)
     )
     found: list[Found] = []

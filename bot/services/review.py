@@ -332,14 +332,12 @@ def theme_heading(review: Review, theme: ThemeReview) -> str:
 
 
 def byline(review: Review, example: Example) -> str:
-    """Who and when, and how many appreciated it."""
-    return t(
-        review.lang,
-        "review.byline",
-        author=example.author or t(review.lang, "review.anonymous"),
-        date=long_date(review.lang, example.created_at),
-        count=example.reactions,
-    )
+    """Who and when, and how many appreciated it (left out when nobody has reacted yet)."""
+    author = example.author or t(review.lang, "review.anonymous")
+    when = long_date(review.lang, example.created_at)
+    if not example.reactions:
+        return f"{author}, {when}"
+    return t(review.lang, "review.byline", author=author, date=when, count=example.reactions)
 
 
 def meeting_line(review: Review, meeting: MeetingHeld) -> str:
