@@ -418,9 +418,7 @@ def _review(args: argparse.Namespace, core: Core, out: TextIO) -> int:
     found = []
     with core.db.transaction() as session:
         for forum in targets:
-            # This year's review is of the themes so far; a past year's of all of them.
-            until = Period(now.year, now.month) if year == now.year else None
-            found.append(review.build(session, forum, year, forum.language, until=until, now=now))
+            found.append(review.so_far(session, forum, year, forum.language, now=now))
     if args.format == "json":
         items = [review.as_dict(item) for item in found]
         out.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")

@@ -9,8 +9,10 @@ what decides which digest it is in).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -86,7 +88,21 @@ def record(session: Session, forum: ForumInfo, new: NewContribution, *, now: dat
     *now* (the caller's clock) becomes ``recorded_at``: the digest of the first digest moment
     after it shows the example, however old its message is.
     """
-    text = validate_text(new.text)
+    return store(session, forum, new, now=now, text=validate_text(new.text))
+
+
+def store(
+    session: Session,
+    forum: ForumInfo,
+    new: NewContribution,
+    *,
+    now: datetime,
+    text: str,
+    extra: Mapping[str, Any] | None = None,
+) -> Recorded:
+    """Insert *new* with its checked *text* (and *extra* columns: a trend's kind and link) under
+    its period's theme, unless its source message is stored already; good practices and trends
+    are stored by this one rule."""
     period = new.period or period_at(new.created_at, moments(forum))
     theme = cycles.theme_at(session, forum, period)
     inserted = insert_new(
@@ -115,6 +131,7 @@ def record(session: Session, forum: ForumInfo, new: NewContribution, *, now: dat
             "anonymous": new.anonymous,
             "created_at": new.created_at,
             "recorded_at": now,
+            **(extra or {}),
         },
         ["forum_id", "source_message_id"],
     )

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -193,6 +194,16 @@ class Review:
     last_total: stats.Figures
     trends: tuple[TrendShared, ...]
     meetings: tuple[MeetingHeld, ...]
+
+
+def so_far(
+    session: Session, forum: ForumInfo, year: int, lang: Language, *, now: datetime
+) -> Review:
+    """The review as a reader asks for it: this year's of the themes so far (in the forum's
+    zone), a past year's of all of them."""
+    today = now.astimezone(ZoneInfo(forum.timezone))
+    until = Period(today.year, today.month) if year == today.year else None
+    return build(session, forum, year, lang, until=until, now=now)
 
 
 def build(

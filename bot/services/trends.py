@@ -20,18 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo, Source
-from bot.services import cycles
-from bot.services.contributions import MAX_TEXT_CHARS, ContributionError, clean_text
-from bot.services.forums import moments
-from bot.services.sql import insert_new
+from bot.services import contributions
+from bot.services.contributions import (
+    MAX_TEXT_CHARS,
+    ContributionError,
+    NewContribution,
+    clean_text,
+)
 from bot.storage.models import Contribution
-from bot.timing import Period, period_at
+from bot.timing import Period
 
 KIND = "trend"
 PRACTICE = "practice"
 MAX_URL_CHARS = 2000  # Contribution.url
 MAX_TITLE_CHARS = 300  # what linkfetch keeps; Contribution.url_title holds 500
-MAX_NAME_CHARS = 200
 # A link in chat text: Slack writes it as <https://…|label> (unescaped to the bare URL by then).
 _LINK = re.compile(r"https?://[^\s<>\"'|]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}»”’"
@@ -133,52 +135,22 @@ def record(session: Session, forum: ForumInfo, new: NewTrend, *, now: datetime) 
     comment = clean_text(new.comment)
     if len(comment) > MAX_TEXT_CHARS:
         raise TrendError("share.error.too_long", limit=MAX_TEXT_CHARS)
-    period = period_at(new.created_at, moments(forum))
-    theme = cycles.theme_at(session, forum, period)
-    inserted = insert_new(
-        session,
-        Contribution,
-        {
-            "forum_id": forum.id,
-            "platform": forum.platform.value,
-            "workspace_id": forum.workspace_id,
-            "period": period.key,
-            "theme_title_sv": theme.title.sv if theme else None,
-            "theme_title_en": theme.title.en if theme else None,
-            "theme_key": (theme.key or None) if theme else None,
-            "author_id": new.author_id,
-            "author_name": _name(new.author_name, new.author_id),
-            "saved_by_id": new.saved_by_id,
-            "saved_by_name": (
-                _name(new.saved_by_name or "", new.saved_by_id) if new.saved_by_id else None
-            ),
-            "text": comment,
-            "source": new.source.value,
-            "channel_id": new.channel_id,
-            "source_message_id": new.source_message_id,
-            "permalink": new.permalink,
-            "anonymous": False,
-            "created_at": new.created_at,
-            "recorded_at": now,
-            "kind": KIND,
-            "url": url,
-            "url_title": clean_title(new.title),
-        },
-        ["forum_id", "source_message_id"],
+    shared = NewContribution(
+        author_id=new.author_id,
+        author_name=new.author_name,
+        text=comment,
+        source=new.source,
+        channel_id=new.channel_id,
+        source_message_id=new.source_message_id,
+        created_at=new.created_at,
+        permalink=new.permalink,
+        saved_by_id=new.saved_by_id,
+        saved_by_name=new.saved_by_name,
     )
-    if inserted is not None:
-        return inserted, True
-    row_id = session.scalars(
-        select(Contribution.id).where(
-            Contribution.forum_id == forum.id,
-            Contribution.source_message_id == new.source_message_id,
-        )
-    ).one()
-    return row_id, False
-
-
-def _name(name: str, user_id: str) -> str:
-    return clean_text(name)[:MAX_NAME_CHARS] or user_id
+    # A trend's comment may be empty (the link says it), so it skips the practice's text check.
+    extra = {"kind": KIND, "url": url, "url_title": clean_title(new.title)}
+    stored = contributions.store(session, forum, shared, now=now, text=comment, extra=extra)
+    return stored.id, stored.created
 
 
 def _info(row: Contribution) -> TrendInfo:

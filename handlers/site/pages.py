@@ -391,12 +391,8 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
         )
 
     def _review(forum: ForumInfo, year: int, lang: Language) -> review.Review:
-        now = core.dialogue.clock()
-        today = now.astimezone(ZoneInfo(forum.timezone))
-        # This year's review is of the themes so far; a past year's of all of them.
-        until = Period(today.year, today.month) if year == today.year else None
         with core.db.transaction() as session:
-            return review.build(session, forum, year, lang, until=until, now=now)
+            return review.so_far(session, forum, year, lang, now=core.dialogue.clock())
 
     async def review_markdown(request: Request) -> Response:
         reader = await _reader(request, core, request.path_params["forum_id"])
