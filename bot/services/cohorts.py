@@ -46,9 +46,8 @@ from bot.ports import PostRef
 
 # publishing asks rhythm_allows before each post: importing the module (not its names) from
 # here keeps the import cycle harmless.
-from bot.services import claims, publishing, stats
+from bot.services import claims, notices, publishing, stats
 from bot.services.forums import moments
-from bot.storage.models import Notice
 from bot.timing import Period, theme_moment
 
 log = logging.getLogger(__name__)
@@ -322,16 +321,9 @@ def remind_reunion(
     poster = publisher.posters.get(forum.platform)
     if poster is None:
         return publishing.Result(forum.id, REUNION, "no_adapter", key, error=forum.platform.value)
-    with publisher.db.transaction() as session:
-        claim = claims.take(
-            session,
-            Notice,
-            {"forum_id": forum.id, "kind": REUNION, "key": key},
-            now=publisher.clock(),
-        )
+    claim = notices.take(publisher, forum, REUNION, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
-        return publishing.Result(forum.id, REUNION, status, key)
+        return notices.not_acquired(forum, REUNION, key, claim)
     ref: PostRef | None = None
     try:
         with publisher.db.transaction() as session:
@@ -343,12 +335,8 @@ def remind_reunion(
         status = "found" if ref else "posted"
         ref = ref or poster.post(forum, message)
     except Exception as exc:
-        log.error("reunion of forum %s for %s failed: %s", forum.id, key, type(exc).__name__)
-        with publisher.db.transaction() as session:
-            claims.settle(session, Notice, claim, status="failed")
-        return publishing.Result(forum.id, REUNION, "failed", key, error=type(exc).__name__)
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+        return notices.failed(publisher, forum, REUNION, key, claim, exc)
+    notices.done(publisher, claim)
     log.info(
         "reunion reminder posted", extra={"forum_id": forum.id, "year": year, "status": status}
     )

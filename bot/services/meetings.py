@@ -42,7 +42,7 @@ from bot.messages import (
     PostFile,
 )
 from bot.ports import PostRef
-from bot.services import audit, claims, cycles, forums
+from bot.services import audit, claims, cycles, forums, notices
 from bot.services.forums import moments
 from bot.services.publishing import Publisher, Result
 from bot.storage.models import Contribution, Meeting, Notice
@@ -606,9 +606,9 @@ def remind(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> Resu
     poster = publisher.posters.get(forum.platform)
     if poster is None:
         return Result(forum.id, REMINDER, "no_adapter", key, error=forum.platform.value)
-    claim = _claim(publisher, forum, REMINDER, key)
+    claim = notices.take(publisher, forum, REMINDER, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        return _not_acquired(forum, REMINDER, key, claim)
+        return notices.not_acquired(forum, REMINDER, key, claim)
     ref: PostRef | None = None
     try:
         now = publisher.clock()
@@ -623,9 +623,8 @@ def remind(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> Resu
         status = "found" if ref else "posted"
         ref = ref or poster.post(forum, reminder_post(meeting, forum, theme, ics, feed_url=feed))
     except Exception as exc:
-        return _failed(publisher, forum, REMINDER, key, claim, exc)
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+        return notices.failed(publisher, forum, REMINDER, key, claim, exc)
+    notices.done(publisher, claim)
     return Result(forum.id, REMINDER, status, key, ref.message_id)
 
 
@@ -635,9 +634,9 @@ def follow_up(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> R
     poster = publisher.posters.get(forum.platform)
     if poster is None:
         return Result(forum.id, FOLLOWUP, "no_adapter", key, error=forum.platform.value)
-    claim = _claim(publisher, forum, FOLLOWUP, key)
+    claim = notices.take(publisher, forum, FOLLOWUP, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        return _not_acquired(forum, FOLLOWUP, key, claim)
+        return notices.not_acquired(forum, FOLLOWUP, key, claim)
     ref: PostRef | None = None
     try:
         if claim.resumed:
@@ -646,7 +645,7 @@ def follow_up(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> R
         status = "found" if ref else "posted"
         ref = ref or poster.post(forum, followup_post(meeting, forum))
     except Exception as exc:
-        return _failed(publisher, forum, FOLLOWUP, key, claim, exc)
+        return notices.failed(publisher, forum, FOLLOWUP, key, claim, exc)
     with publisher.db.transaction() as session:
         # The thread is known before the claim is finished: a reply cannot miss it.
         session.execute(
@@ -656,26 +655,6 @@ def follow_up(publisher: Publisher, forum: ForumInfo, meeting: MeetingInfo) -> R
         )
         claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
     return Result(forum.id, FOLLOWUP, status, key, ref.message_id)
-
-
-def _claim(publisher: Publisher, forum: ForumInfo, kind: str, key: str) -> claims.Claim:
-    with publisher.db.transaction() as session:
-        return claims.take(
-            session, Notice, {"forum_id": forum.id, "kind": kind, "key": key}, now=publisher.clock()
-        )
-
-
-def _not_acquired(forum: ForumInfo, kind: str, key: str, claim: claims.Claim) -> Result:
-    status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
-    return Result(forum.id, kind, status, key)
-
-
-def _failed(
-    publisher: Publisher, forum: ForumInfo, kind: str, key: str, claim: claims.Claim, exc: Exception
-) -> Result:
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="failed")
-    return Result(forum.id, kind, "failed", key, error=type(exc).__name__)
 
 
 # -- the organisers' chat command ------------------------------------------------------------

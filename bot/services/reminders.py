@@ -32,7 +32,7 @@ from bot.i18n import date_time, month_name, t
 from bot.messages import Actions, Button, Element, Header, Message, Note, Paragraph
 from bot.ports import PostRef
 from bot.posts import SHARE_OPEN, invocation, theme_elements
-from bot.services import claims, cohorts, contributions, cycles, organisers, preferences
+from bot.services import claims, cohorts, contributions, cycles, notices, organisers, preferences
 from bot.services.forums import moments
 from bot.services.publishing import Publisher, Result
 from bot.storage.models import Notice, ThemePost
@@ -147,9 +147,9 @@ def remind_if_quiet(publisher: Publisher, forum: ForumInfo, at: datetime) -> Res
         return Result(forum.id, REMINDER, "no_theme", key)
     if count >= forum.reminder_threshold:
         return Result(forum.id, REMINDER, "enough", key)
-    claim = _claim(publisher, forum, REMINDER, key)
+    claim = notices.take(publisher, forum, REMINDER, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        return _not_acquired(forum, REMINDER, key, claim)
+        return notices.not_acquired(forum, REMINDER, key, claim)
     ref: PostRef | None = None
     try:
         if claim.resumed:
@@ -160,7 +160,7 @@ def remind_if_quiet(publisher: Publisher, forum: ForumInfo, at: datetime) -> Res
         message = reminder_post(forum, period, theme, count)
         ref = ref or poster.post(forum, message, thread_id=thread)
     except Exception as exc:
-        return _failed(publisher, forum, REMINDER, key, claim, exc)
+        return notices.failed(publisher, forum, REMINDER, key, claim, exc)
     with publisher.db.transaction() as session:
         claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
         session.execute(
@@ -207,45 +207,15 @@ def preview_next_theme(publisher: Publisher, forum: ForumInfo, at: datetime) -> 
         return Result(forum.id, PREVIEW, "no_theme", key)
     if not readers:
         return Result(forum.id, PREVIEW, "empty", key)
-    claim = _claim(publisher, forum, PREVIEW, key)
+    claim = notices.take(publisher, forum, PREVIEW, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        return _not_acquired(forum, PREVIEW, key, claim)
+        return notices.not_acquired(forum, PREVIEW, key, claim)
     posting = theme_moment(period, when)
     try:
         for user, lang in readers:
             poster.send_direct(forum, user, preview_message(forum, period, theme, posting, lang))
     except Exception as exc:
-        return _failed(publisher, forum, PREVIEW, key, claim, exc)
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+        return notices.failed(publisher, forum, PREVIEW, key, claim, exc)
+    notices.done(publisher, claim)
     log.info("theme preview sent", extra={"forum_id": forum.id, "period": key})
     return Result(forum.id, PREVIEW, "posted", key)
-
-
-def _claim(publisher: Publisher, forum: ForumInfo, kind: str, key: str) -> claims.Claim:
-    with publisher.db.transaction() as session:
-        return claims.take(
-            session,
-            Notice,
-            {"forum_id": forum.id, "kind": kind, "key": key},
-            now=publisher.clock(),
-        )
-
-
-def _not_acquired(forum: ForumInfo, kind: str, key: str, claim: claims.Claim) -> Result:
-    status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
-    return Result(forum.id, kind, status, key)
-
-
-def _failed(
-    publisher: Publisher,
-    forum: ForumInfo,
-    kind: str,
-    key: str,
-    claim: claims.Claim,
-    exc: Exception,
-) -> Result:
-    log.error("%s of forum %s for %s failed: %s", kind, forum.id, key, type(exc).__name__)
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="failed")
-    return Result(forum.id, kind, "failed", key, error=type(exc).__name__)

@@ -31,12 +31,12 @@ from bot.domain import Bilingual, ForumInfo, Language, theme_slug
 from bot.i18n import date_time, long_date, month_name, t
 from bot.ports import PostRef
 from bot.posts import year_review_post
-from bot.services import claims, cycles, meetings, stats, trends
+from bot.services import claims, cycles, meetings, notices, stats, trends
 from bot.services.book import markdown_quote, markdown_text
 from bot.services.forums import moments
 from bot.services.publishing import Publisher, Result
 from bot.services.sql import insert_ignore
-from bot.storage.models import Contribution, ContributionReaction, Notice
+from bot.storage.models import Contribution, ContributionReaction
 from bot.timing import Period, is_working_day, local_moment
 
 log = logging.getLogger(__name__)
@@ -508,14 +508,11 @@ def post(
     if poster is None:
         return Result(forum.id, KIND, "no_adapter", key, error=forum.platform.value)
     now = at or publisher.clock()
-    with publisher.db.transaction() as session:
-        claim = claims.take(
-            session, Notice, {"forum_id": forum.id, "kind": KIND, "key": key}, now=publisher.clock()
-        )
+    claim = notices.take(publisher, forum, KIND, key)
     if claim.outcome is not claims.Outcome.ACQUIRED:
-        status = "already" if claim.outcome is claims.Outcome.FINISHED else "busy"
-        status = "empty" if claim.finished_as == "empty" else status  # still nothing to post
-        return Result(forum.id, KIND, status, key)
+        if claim.finished_as == "empty":  # still nothing to post
+            return Result(forum.id, KIND, "empty", key)
+        return notices.not_acquired(forum, KIND, key, claim)
     ref: PostRef | None = None
     try:
         with publisher.db.transaction() as session:
@@ -523,8 +520,7 @@ def post(
             review = build(session, forum, year, forum.language, until=until, now=now)
         if not (review.total.contributions or review.meetings):
             # A year with nothing in it (a forum set up after its review month): no post.
-            with publisher.db.transaction() as session:
-                claims.settle(session, Notice, claim, status="empty", done_at=publisher.clock())
+            notices.done(publisher, claim, status="empty")
             return Result(forum.id, KIND, "empty", key)
         if claim.resumed:
             ref = poster.find_post(forum, marker(forum.id, year), now - CATCH_UP_REVIEW)
@@ -535,11 +531,7 @@ def post(
                 posted = poster.post(forum, part, thread_id=ref.message_id if ref else None)
                 ref = ref or posted
     except Exception as exc:
-        log.error("year review of forum %s for %s failed: %s", forum.id, key, type(exc).__name__)
-        with publisher.db.transaction() as session:
-            claims.settle(session, Notice, claim, status="failed")
-        return Result(forum.id, KIND, "failed", key, error=type(exc).__name__)
-    with publisher.db.transaction() as session:
-        claims.settle(session, Notice, claim, status="done", done_at=publisher.clock())
+        return notices.failed(publisher, forum, KIND, key, claim, exc)
+    notices.done(publisher, claim)
     log.info("year review posted", extra={"forum_id": forum.id, "year": key, "status": status})
     return Result(forum.id, KIND, status, key, ref.message_id if ref else None)
