@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks.common import Row, pg_available, temp_dir
 from benchmarks.digest_build import digest_rows
+from benchmarks.digest_dms import dms_row
 from benchmarks.fanout import fan_out
 from benchmarks.serving import acknowledgement, ingest
 
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated rows to run (ack, ingest, digest, fanout); default: all",
+        help="comma-separated rows to run (ack, ingest, digest, fanout, dms); default: all",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     scratch, sizes.forums, sizes.workspaces, sizes.budget, sizes.fanout_timeout
                 ),
             ),
+            ("dms", lambda: dms_row(scratch, args.quick)),
         ]
         chosen = {name.strip() for name in args.only.split(",") if name.strip()}
         unknown = chosen - {name for name, _ in steps}

@@ -13,12 +13,15 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, Settings, load_settings
+from sqlalchemy.orm import Session
+
+from bot.config import ConfigError, Settings, load_settings, parse_workers
 from bot.core import Core
 from bot.cycle_file import (
     CycleFileError,
@@ -76,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = _Parser(prog="ledarforum", description="Ledarforum: a continuous leaders' forum.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("run", help="serve every configured platform (console if none)")
+    run = commands.add_parser("run", help="serve every configured platform (console if none)")
+    run.add_argument(
+        "--workers",
+        help="processes doing the slow work beside the server (0: in the server; "
+        "default by core count, see docs/performance.md)",
+    )
     commands.add_parser("console", help="the local forum in the terminal")
 
     post = commands.add_parser("post-theme", help="post the theme that is due")
@@ -238,7 +246,8 @@ def _schedule(
             doc = load_cycle(text, name)
         except CycleFileError as exc:
             return _report(args.file, exc, settings.language, err)
-        print(f"{args.file}: OK, {len(doc.themes)} themes.", file=out)
+        meetings_part = f", {len(doc.meetings)} meetings" if doc.meetings else ""
+        print(f"{args.file}: OK, {len(doc.themes)} themes{meetings_part}.", file=out)
         return EXIT_OK
     if args.action == "import":
         text, name = _read_cycle(args.file)
@@ -247,12 +256,17 @@ def _schedule(
         except CycleFileError as exc:
             return _report(args.file, exc, settings.language, err)
         core = adapters.open(settings)
+        added = kept = 0
         try:
             target = _forums(core, args.forum)[0] if args.forum else None
             key = cycles.forum_key(target.id) if target else cycles.DEFAULT_KEY
-            with core.db.transaction() as session:
+            # The file's meetings are a forum's: the one named, or the only one there is.
+            home = target or _meetings_forum(core, doc)
+            with core.db.transaction() as session:  # cycle and meetings, all or nothing
                 cycles.replace(session, key, doc, actor=f"cli:{getpass.getuser()}")
                 following = cycles.followers(session, key)
+                if home is not None:
+                    added, kept = _import_cycle_meetings(session, home, doc, args.file)
         finally:
             core.close()
         forums_word = "forum" if following == 1 else "forums"
@@ -261,6 +275,8 @@ def _schedule(
             f" followed by {following} {forums_word}.",
             file=out,
         )
+        if doc.meetings:
+            print(f"{args.file}: {added} meetings added, {kept} already there.", file=out)
         return EXIT_OK
     if args.format == "png" and args.output is None and out.isatty():
         raise UsageError("a PNG is binary: use --output FILE or redirect standard output.")
@@ -272,6 +288,10 @@ def _schedule(
         with core.db.transaction() as session:
             if forum is not None:
                 doc = cycles.for_forum(session, forum, today.year)
+                if args.format in ("yaml", "json"):  # its meetings: list, read back by import
+                    from bot.services import meetings
+
+                    doc = meetings.with_stored(session, forum, doc)
             else:
                 doc = cycles.load(session, cycles.DEFAULT_KEY) or CycleDocument(name="")
         if args.format in ("svg", "png"):
@@ -321,6 +341,31 @@ def _schedule(
     finally:
         core.close()
     return EXIT_OK
+
+
+def _meetings_forum(core: Core, doc: CycleDocument) -> ForumInfo | None:
+    """Whose meetings a cycle file without ``--forum`` holds: the only forum's, else none."""
+    if not doc.meetings:
+        return None
+    found = _forums(core, None)
+    if len(found) != 1:
+        raise UsageError("the file has meetings: give --forum, there is not exactly one forum.")
+    return found[0]
+
+
+def _import_cycle_meetings(
+    session: Session, forum: ForumInfo, doc: CycleDocument, file: str
+) -> tuple[int, int]:
+    """Store the cycle file's meetings in *forum* (a meeting already there is kept)."""
+    from bot.services import meetings  # only this command needs it
+
+    try:
+        return meetings.import_all(
+            session, forum, list(doc.meetings), actor=f"cli:{getpass.getuser()}", now=utcnow()
+        )
+    except meetings.MeetingError as exc:  # a past meeting: the transaction stores nothing
+        where = f" (meeting {exc.params['item']})" if "item" in exc.params else ""
+        raise UsageError(f"{file}{where}: {t('en', exc.key, **exc.params)}") from exc
 
 
 def _forum_settings(args: argparse.Namespace, settings: Settings, core: Core, out: TextIO) -> int:
@@ -452,9 +497,11 @@ def _cohorts(args: argparse.Namespace, settings: Settings, core: Core, out: Text
     now = utcnow()
     year = args.year or now.year
     with core.db.transaction() as session:
-        rows = cohorts.overview(
-            session, forums.all_forums(session), year=year, period=Period(now.year, now.month)
-        )
+        candidates = forums.all_forums(session)
+    # Stale member counts are asked of the platforms first (at most once a day per forum).
+    rows = cohorts.refreshed_overview(
+        core.db, candidates, core.posters, year=year, period=Period(now.year, now.month), now=now
+    )
     if args.format == "csv":
         out.write(cohorts.as_csv(rows))
     elif args.format == "json":
@@ -552,6 +599,8 @@ def dispatch(
         finally:
             core.close()
     if args.command == "run":
+        if args.workers is not None:
+            settings = replace(settings, workers=parse_workers(args.workers))
         core = adapters.open(
             settings, console=not (settings.slack_configured or settings.teams_configured)
         )

@@ -58,6 +58,9 @@ class Settings:
     inbox_lease_seconds: float = 300.0
     inbox_request_lease_seconds: float = 120.0
     inbox_batch: int = 8
+    # Processes doing the slow work (inbox, scheduler) beside the one serving requests; None:
+    # by core count (see :func:`worker_processes`), 0: in the serving process itself.
+    workers: int | None = None
     # The web pages (issue 13): the base URL people reach, the key that signs cookies (else one
     # generated and kept in the database) and the Microsoft sign-in authority.
     public_url: str = "http://localhost:3000"
@@ -187,6 +190,38 @@ def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
     return int(raw)
 
 
+MAX_WORKERS = 16
+
+
+def _workers(raw: str | None, name: str = "LEDARFORUM_WORKERS") -> int | None:
+    if raw is None or not raw.strip():
+        return None
+    raw = raw.strip()
+    if not raw.isdigit() or int(raw) > MAX_WORKERS:
+        raise ConfigError(f"{name} must be a whole number from 0 to {MAX_WORKERS}, not {raw!r}.")
+    return int(raw)
+
+
+def parse_workers(raw: str) -> int:
+    """``--workers N`` as given on the command line (raises :class:`ConfigError`)."""
+    found = _workers(raw, "--workers")
+    if found is None:
+        raise ConfigError("--workers needs a number from 0 to 16.")
+    return found
+
+
+def worker_processes(settings: Settings, cpus: int | None) -> int:
+    """How many worker processes ``ledarforum run`` starts.
+
+    Configured, else by core count: the cores beyond the one serving requests, at most four; on
+    SQLite one, since its single writer makes more only queue.
+    """
+    if settings.workers is not None:
+        return settings.workers
+    spare = max(1, (cpus or 1) - 1)
+    return 1 if settings.database_url.startswith("sqlite") else min(spare, 4)
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name) or default
     if not value.startswith(("http://", "https://")):
@@ -277,6 +312,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             env, "LEDARFORUM_INBOX_REQUEST_LEASE_SECONDS", Settings.inbox_request_lease_seconds
         ),
         inbox_batch=_count(env, "LEDARFORUM_INBOX_BATCH", Settings.inbox_batch, 100),
+        workers=_workers(env.get("LEDARFORUM_WORKERS")),
         public_url=_public_url(env, _port(env)),
         secret_key=_secret_key(env),
         entra_authority=_entra_authority(env),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -64,6 +64,7 @@ from bot.services.contributions import ContributionError, NewContribution
 from bot.services.publishing import Publisher
 from bot.storage.db import Database
 from bot.timing import Period, digest_moment_at_or_before, period_at, shift_digest_moment, utcnow
+from bot.trend_titles import TitleFiller
 from bot.wheel import chat as wheel_chat
 
 FORGET_CONFIRM = "forget_confirm"
@@ -152,6 +153,9 @@ class Dialogue:
         self.clock = clock
         # A trend's link title when no unfurl gave one (tests replace it: no network).
         self.fetch_title: Callable[[str], str | None] = linkfetch.fetch_title
+        # The same fetch after the answer, where the answer may not wait (Teams); looked up at
+        # each call so a replaced fetch_title counts.
+        self.titles = TitleFiller(db, lambda url: self.fetch_title(url))
 
     # -- who and where -------------------------------------------------------------------------
 
@@ -230,9 +234,15 @@ class Dialogue:
         return self.handle(actor, channel_id, parse(text), message_id=message_id)
 
     def handle(
-        self, actor: Actor, channel_id: str, command: Command, *, message_id: str | None = None
+        self,
+        actor: Actor,
+        channel_id: str,
+        command: Command,
+        *,
+        message_id: str | None = None,
+        previews: Sequence[tuple[str, str]] = (),
     ) -> Reply:
-        """Answer a parsed command."""
+        """Answer a parsed command; *previews* are its message's link previews (url, title)."""
         forum = self.forum_for(actor, channel_id)
         lang = self.language_for(actor, forum, command.language)
         verb = command.verb
@@ -299,6 +309,7 @@ class Dialogue:
                 Source.SHARE_COMMAND,
                 message_id=message_id or f"trend:{uuid.uuid4().hex}",
                 created_at=self.clock(),
+                previews=previews,
             )
         if verb is Verb.DIGEST:
             return Reply([self.preview_digest(forum, self.clock(), lang)])

@@ -7,7 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, TypeGuard, get_args
+from typing import TYPE_CHECKING, Literal, TypeGuard, get_args
+
+if TYPE_CHECKING:
+    from bot.meeting_items import NewMeeting
 
 Language = Literal["sv", "en"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
@@ -98,6 +101,8 @@ class CycleDocument:
 
     name: str
     themes: dict[int, ThemeContent] = field(default_factory=dict)
+    # The file's optional ``meetings:`` list (stored per forum, not with the cycle).
+    meetings: tuple[NewMeeting, ...] = ()
 
     def theme_for(self, month: int) -> ThemeContent | None:
         """The theme of *month*, or None for a themeless month."""

@@ -32,6 +32,11 @@ THEME_FORM = "theme_form"  # values: month, cycle, the theme's inputs (title_sv 
 MONTH_FORM = "theme_open"  # values: month (the theme form of that month is wanted)
 MONTH, CYCLE = "month", "cycle"  # the theme forms' month, and the cycle that saving changes:
 OWN_CYCLE, SHARED_CYCLE = "own", "shared"  # the forum's own, or the shared default
+MEETING_FORM = "meeting_form"  # values: date, time, place, link, agenda (bot.meeting_form)
+LOGBOOK_FORM = "logbook_form"  # values: text (a private logbook entry)
+# The share form's choice: a good example (the default) or a trend, whose link is in ``url``.
+SHARE_KIND, SHARE_URL = "kind", "url"
+PRACTICE_KIND, TREND_KIND = "practice", "trend"
 
 CURRENT_THEME = "current"
 """A thread id meaning "the current theme's thread" (a terminal shows one theme at a time)."""
@@ -73,6 +78,9 @@ class CommandGiven:
     place: Place
     text: str
     message_id: str | None = None
+    # (url, title) of the message's link previews, as SavedMessage.links: ``trend <url>`` takes
+    # the title of its link's preview rather than fetching the page.
+    previews: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class ThreadReplied:
     message: MessageRef
     text: str
     addressed: bool = False
+    previews: tuple[tuple[str, str], ...] = ()  # as CommandGiven's
 
 
 @dataclass(frozen=True)
@@ -216,4 +225,24 @@ class ThemeForm:
     errors: Mapping[str, str] = field(default_factory=dict)
 
 
-Form: TypeAlias = "ShareForm | SettingsForm | MonthPicker | ThemeForm"
+@dataclass(frozen=True)
+class MeetingForm:
+    """The organisers' form for a new meeting; ``typed`` and ``errors`` bring back a refused one."""
+
+    lang: Language
+    forum: ForumInfo
+    typed: Mapping[str, str] | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogbookForm:
+    """A form for one private logbook entry; ``typed`` and ``errors`` bring back a refused one."""
+
+    lang: Language
+    forum_id: int | None = None
+    typed: str | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+Form: TypeAlias = "ShareForm | SettingsForm | MonthPicker | ThemeForm | MeetingForm | LogbookForm"

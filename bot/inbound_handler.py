@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import logbook_chat, theme_form, trend_chat
+from bot import logbook_chat, meeting_form, theme_form, trend_chat
 from bot.commands import AdminVerb, Command, Verb, parse
 from bot.dialogue import FORGET_CONFIRM, Actor, Dialogue
 from bot.domain import ForumInfo, Language, Platform, Source
@@ -21,18 +21,24 @@ from bot.i18n import month_name, t
 from bot.inbound import (
     CURRENT_THEME,
     CYCLE,
+    LOGBOOK_FORM,
+    MEETING_FORM,
     MONTH,
     MONTH_FORM,
     SETTINGS_FORM,
     SHARE_FORM,
+    SHARE_KIND,
+    SHARE_URL,
     SHARED_CYCLE,
     SUBSCRIBE,
     THEME_FORM,
+    TREND_KIND,
     UNSUBSCRIBE,
     ButtonPressed,
     CommandGiven,
     FormSubmitted,
     InboundEvent,
+    LogbookForm,
     MessageDeleted,
     MessageEdited,
     MessageRef,
@@ -80,7 +86,9 @@ class InboundHandler:
         match event:
             case CommandGiven():
                 command = parse(event.text)
-                return self._command(event.actor, event.place, command, event.message_id)
+                return self._command(
+                    event.actor, event.place, command, event.message_id, event.previews
+                )
             case ThreadReplied():
                 return self._replied(event)
             case MessageEdited():
@@ -108,7 +116,12 @@ class InboundHandler:
     # -- commands and messages -------------------------------------------------------------------
 
     def _command(
-        self, actor: Actor, place: Place, command: Command, message_id: str | None
+        self,
+        actor: Actor,
+        place: Place,
+        command: Command,
+        message_id: str | None,
+        previews: tuple[tuple[str, str], ...] = (),
     ) -> Reply:
         dialogue = self.dialogue
         admin = command.admin if command.verb is Verb.ADMIN else None
@@ -117,11 +130,20 @@ class InboundHandler:
             lang = dialogue.language_for(actor, None, command.language)
             return Reply([error(lang, "teams.setup.channel_only")])
         forum = self.forum_of(actor, place)
-        if admin is AdminVerb.SETTINGS and not command.rest:
+        console = place.platform is Platform.CONSOLE  # a terminal has no forms
+        if admin is AdminVerb.MEETING and meeting_form.wants_form(command.rest):
+            meeting = meeting_form.form_for(dialogue, actor, forum, command.language)
+            if meeting is not None:  # else the dialogue answers (not an organiser, no forum)
+                if console:
+                    return meeting_form.console_help(meeting.lang, place.platform)
+                return Reply(form=meeting, forum=forum)
+        if admin is AdminVerb.SETTINGS and not command.rest and not console:
             form = settings_form(dialogue, actor, forum, command.language)
             if form is not None:  # else the dialogue answers (not an organiser, no forum)
                 return Reply(form=form, forum=forum)
-        reply = dialogue.handle(actor, place.channel_id, command, message_id=message_id)
+        reply = dialogue.handle(
+            actor, place.channel_id, command, message_id=message_id, previews=previews
+        )
         if admin is AdminVerb.SETUP:  # the channel may be a forum now: its reference is stored
             forum = self.forum_of(actor, place)
         reply.forum = forum
@@ -139,7 +161,7 @@ class InboundHandler:
             period = period_at(meeting.starts_at, moments(forum))
         command = parse(event.text)
         if event.addressed and (is_command(command) or period is None):
-            return self._command(event.actor, place, command, message.message_id)
+            return self._command(event.actor, place, command, message.message_id, event.previews)
         if forum is None or period is None or not clean_text(event.text):
             return Reply()  # not an answer under a theme post (an empty one: a picture, a sticker)
         link = message.permalink
@@ -304,6 +326,9 @@ class InboundHandler:
         elif action == LOGBOOK_SHARE:  # the entry's own forum, else the place's or the person's
             fallback = forum or self.forum_of(actor, event.place)
             return logbook_chat.share(self.dialogue, actor, value, fallback)
+        elif action == logbook_chat.LOGBOOK_WRITE:  # private: the person's own logbook
+            home = forum or self.forum_of(actor, event.place)
+            return Reply(form=LogbookForm(lang, home.id if home else None))
         elif action == SETTINGS_OPEN:
             settings = settings_form(self.dialogue, actor, forum)
             reply = Reply(form=settings) if settings else Reply([error(lang, "admin.denied")])
@@ -339,6 +364,12 @@ class InboundHandler:
             reply = submit_form(self.dialogue, actor, forum.id, typed)
         elif event.form_id in (THEME_FORM, MONTH_FORM):
             reply = self._theme_form(event, forum, lang)
+        elif event.form_id == MEETING_FORM:
+            reply = meeting_form.submit(self.dialogue, actor, forum, event.values)
+        elif event.form_id == LOGBOOK_FORM:  # the entry's theme: the named forum's, else mine
+            home = forum or self.forum_of(actor, event.place)
+            text = event.values.get("text")
+            return logbook_chat.submit_form(self.dialogue, actor, home, text, event.submission_id)
         else:
             log.info("form %r ignored", event.form_id[:40])
             reply = Reply()
@@ -354,6 +385,18 @@ class InboundHandler:
         if forum is None:
             return Reply([error(self.dialogue.language_for(actor, None), "forum.none")])
         text, flag = values.get("text"), values.get("anonymous")  # a toggle: "true" or True
+        if values.get(SHARE_KIND) == TREND_KIND:  # a link from environmental scanning
+            url = values.get(SHARE_URL)
+            return trend_chat.share(
+                self.dialogue,
+                actor,
+                forum,
+                url if isinstance(url, str) else "",
+                text if isinstance(text, str) else "",
+                Source.FORM,
+                message_id=f"form:{event.submission_id}",
+                created_at=event.submitted_at or self.dialogue.clock(),
+            )
         reply = self.dialogue.share(
             actor,
             forum,

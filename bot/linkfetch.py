@@ -22,9 +22,10 @@ import socket
 import time
 from collections.abc import Callable
 from html.parser import HTMLParser
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,8 @@ def fetch_title(
 def _fetch(
     url: str, allow: Callable[[IPAddress], bool], resolve: Resolver, timeout: float, limit: int
 ) -> str | None:
+    import httpx  # only when a link is fetched: the serving process need not load it
+
     deadline = time.monotonic() + timeout
     limits = httpx.Timeout(timeout, connect=timeout)
     # trust_env=False: a proxy from the environment would connect by name, undoing the pinning.

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import ForumInfo, Language, Source
+from bot.domain import ForumInfo, Language, Platform, Source
 from bot.i18n import date_time, month_year, t
+from bot.inbound import LogbookForm
 from bot.messages import Actions, Button, Element, Header, Message, Note, Paragraph, Reply
 from bot.places import row_id
 from bot.posts import error, info, invocation
 from bot.services import forums, logbook
-from bot.services.contributions import ContributionError
+from bot.services.contributions import ContributionError, validate_text
 from bot.storage.models import Contribution
 from bot.timing import Period
 
@@ -31,6 +32,7 @@ ON_WORDS = frozenset({"på", "pa", "on", "ja", "yes"})
 OFF_WORDS = frozenset({"av", "off", "nej", "no"})
 SHARE_WORDS = frozenset({"dela", "share"})  # "logg dela 12": the button, where there is none
 SHOWN_CHARS = 1500  # a list shows the start of a long entry; the data export has all of it
+LOGBOOK_WRITE = "logbook_write"  # the button that opens the logbook form (no value)
 
 
 def answer(
@@ -53,19 +55,31 @@ def answer(
         return _recent(dialogue, actor, lang)
     source = message_id or f"logbook-command:{uuid.uuid4().hex}"
     try:
-        with dialogue.db.transaction() as session:
-            written = logbook.write(
-                session,
-                platform=actor.platform.value,
-                workspace_id=actor.workspace_id,
-                user_id=actor.user_id,
-                forum=forum,
-                text=rest,
-                source_id=source,
-                now=dialogue.clock(),
-            )
+        return _write(dialogue, actor, forum, lang, rest, source)
     except ContributionError as problem:
         return Reply([error(lang, problem.key, **problem.params)])
+
+
+def _write(
+    dialogue: Dialogue,
+    actor: Actor,
+    forum: ForumInfo | None,
+    lang: Language,
+    text: str,
+    source: str,
+) -> Reply:
+    """Store a private entry once per *source* and say so (ContributionError for a bad text)."""
+    with dialogue.db.transaction() as session:
+        written = logbook.write(
+            session,
+            platform=actor.platform.value,
+            workspace_id=actor.workspace_id,
+            user_id=actor.user_id,
+            forum=forum,
+            text=text,
+            source_id=source,
+            now=dialogue.clock(),
+        )
     if not written.created:
         return Reply([info(lang, "logbook.already")])
     title = written.theme.get(lang) if written.theme else None
@@ -80,6 +94,41 @@ def answer(
         Actions((_share_button(lang, written.id),)),
     ]
     return Reply([Message("logbook_saved", text, tuple(elements))])
+
+
+def form_errors(text: str, lang: Language) -> dict[str, str]:
+    """What is wrong with a logbook form's text (input name → message; empty when fine)."""
+    try:
+        validate_text(text)
+    except ContributionError as problem:
+        if problem.key == "share.error.empty":  # that text tells the command, not the form
+            return {"text": t(lang, "forms.logbook.empty")}
+        return {"text": t(lang, problem.key, **problem.params)}
+    return {}
+
+
+def submit_form(
+    dialogue: Dialogue, actor: Actor, forum: ForumInfo | None, text: object, submission_id: str
+) -> Reply:
+    """Store a submitted logbook form as the person's own private entry, once per submission.
+
+    Tied to *forum*'s current theme like ``logg <text>``; a bad text brings the form back.
+    """
+    lang = dialogue.language_for(actor, forum)
+    typed = text if isinstance(text, str) else ""
+    errors = form_errors(typed, lang)
+    if not errors:
+        try:
+            return _write(dialogue, actor, forum, lang, typed, f"logbook-form:{submission_id}")
+        except ContributionError as problem:
+            errors = {"text": t(lang, problem.key, **problem.params)}
+    forum_id = forum.id if forum else None
+    return Reply(form=LogbookForm(lang, forum_id, typed, errors))
+
+
+def write_button(lang: Language) -> Button:
+    """The button that opens the logbook form (where there are forms)."""
+    return Button(LOGBOOK_WRITE, t(lang, "forms.logbook.button"), "", primary=True)
 
 
 def _share_button(lang: Language, entry_id: int) -> Button:
@@ -116,8 +165,11 @@ def _recent(dialogue: Dialogue, actor: Actor, lang: Language) -> Reply:
             for entry in entries
         ]
     command = invocation(actor.platform)
+    # A terminal has no forms: it writes with "logg <text>" (the listing says so).
+    write = () if actor.platform is Platform.CONSOLE else (Actions((write_button(lang),)),)
     if not shown:
-        return Reply([info(lang, "logbook.empty", command=command)])
+        text = t(lang, "logbook.empty", command=command)
+        return Reply([Message("info", text, (Paragraph(text), *write))])
     header = t(lang, "logbook.recent.header")
     elements: list[Element] = [Header(header), Note(t(lang, "logbook.private"))]
     for entry_id, text, period_key, created_at, title_sv, title_en, shared in shown:
@@ -135,6 +187,7 @@ def _recent(dialogue: Dialogue, actor: Actor, lang: Language) -> Reply:
         else:
             elements.append(Actions((_share_button(lang, entry_id),)))
     elements.append(Note(t(lang, "logbook.recent.how", command=command)))
+    elements.extend(write)
     return Reply([Message("logbook_recent", header, tuple(elements))])
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.domain import ForumInfo, Platform
 from bot.inbound import Place
 from bot.services import forums
@@ -26,29 +28,36 @@ def forum_at(db: Database, place: Place) -> ForumInfo | None:
     if not place.channel_id:
         return None
     with db.transaction() as session:
-        forum = forums.by_channel(session, place.platform, place.workspace_id, place.channel_id)
-        if forum is None and place.workspace_id:
-            orphan = forums.by_channel(
-                session, place.platform, forums.UNKNOWN_WORKSPACE, place.channel_id
-            )
-            if orphan is None:
-                return None
-            actor = f"{place.platform.value}:{place.workspace_id}"
-            if forums.adopt(session, orphan.id, place.workspace_id, actor=actor):
-                log.info("forum %s adopted by workspace %s", orphan.id, place.workspace_id)
-            # Adopted by this call or by another worker meanwhile: the workspace's now either way.
-            forum = forums.by_channel(session, place.platform, place.workspace_id, place.channel_id)
-        if forum is None:
+        return forum_in(session, place)
+
+
+def forum_in(session: Session, place: Place) -> ForumInfo | None:
+    """:func:`forum_at` within the caller's transaction (a batch resolves its places in one)."""
+    if not place.channel_id:
+        return None
+    forum = forums.by_channel(session, place.platform, place.workspace_id, place.channel_id)
+    if forum is None and place.workspace_id:
+        orphan = forums.by_channel(
+            session, place.platform, forums.UNKNOWN_WORKSPACE, place.channel_id
+        )
+        if orphan is None:
             return None
-        changes: dict[str, Any] = {}
-        if place.ref is not None and forum.conversation_ref != dict(place.ref):
-            changes["conversation_ref"] = dict(place.ref)
-        if not forum.name and place.channel_name:
-            changes["name"] = place.channel_name[:200]
-        if changes:
-            actor = f"{place.platform.value}:conversation"
-            forum = forums.update(session, forum.id, actor=actor, **changes)
-        return forum
+        actor = f"{place.platform.value}:{place.workspace_id}"
+        if forums.adopt(session, orphan.id, place.workspace_id, actor=actor):
+            log.info("forum %s adopted by workspace %s", orphan.id, place.workspace_id)
+        # Adopted by this call or by another worker meanwhile: the workspace's now either way.
+        forum = forums.by_channel(session, place.platform, place.workspace_id, place.channel_id)
+    if forum is None:
+        return None
+    changes: dict[str, Any] = {}
+    if place.ref is not None and forum.conversation_ref != dict(place.ref):
+        changes["conversation_ref"] = dict(place.ref)
+    if not forum.name and place.channel_name:
+        changes["name"] = place.channel_name[:200]
+    if changes:
+        actor = f"{place.platform.value}:conversation"
+        forum = forums.update(session, forum.id, actor=actor, **changes)
+    return forum
 
 
 def forum_by_id(db: Database, raw: object) -> ForumInfo | None:

@@ -1,18 +1,22 @@
 """The one HTTP server: health checks, Slack's endpoints, and whatever routes other adapters add.
 
-Built by :func:`build_web_app` and served by uvicorn from the composition root. Bolt's sync
-dispatch runs in Starlette's thread pool, so a slow request never blocks the event loop.
+Built by :func:`build_web_app` and served by uvicorn from the composition root. Slack requests
+are verified here and dispatched to Bolt's asynchronous app on the server's event loop; its
+listeners do nothing slow there (see :mod:`handlers.slack.listeners`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
-from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.async_handler import (
+    to_async_bolt_request,
+    to_starlette_response,
+)
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core import Core
+from bot.metrics import Snapshot
 
 SLACK_EVENTS = "/slack/events"
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -80,7 +85,7 @@ def well_formed(body: bytes, content_type: str) -> bool:
 class SlackEndpoints:
     """``POST /slack/events`` and, with OAuth, the install pages, for one Bolt app."""
 
-    def __init__(self, app: App, signing_secret: str) -> None:
+    def __init__(self, app: AsyncApp, signing_secret: str) -> None:
         self.app = app
         self.verifier = SignatureVerifier(signing_secret)
 
@@ -95,7 +100,7 @@ class SlackEndpoints:
             return PlainTextResponse("invalid signature", status_code=401)
         if not well_formed(body, request.headers.get("content-type", "")):
             return PlainTextResponse("malformed request", status_code=400)
-        response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
+        response = await self.app.async_dispatch(to_async_bolt_request(request, body))
         if response.status == 404:
             # Bolt's "unhandled request": an event or action we do not listen to. Acknowledge
             # it, or Slack counts failures, redelivers, and may switch the app's events off.
@@ -106,15 +111,15 @@ class SlackEndpoints:
         """The OAuth install page."""
         flow = self.app.oauth_flow
         assert flow is not None
-        bolt = to_bolt_request(request, await request.body())
-        return to_starlette_response(await run_in_threadpool(flow.handle_installation, bolt))
+        bolt = to_async_bolt_request(request, await request.body())
+        return to_starlette_response(await flow.handle_installation(bolt))
 
     async def redirect(self, request: Request) -> Response:
         """Where Slack sends the browser back after an install."""
         flow = self.app.oauth_flow
         assert flow is not None
-        bolt = to_bolt_request(request, await request.body())
-        return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt))
+        bolt = to_async_bolt_request(request, await request.body())
+        return to_starlette_response(await flow.handle_callback(bolt))
 
     def routes(self) -> list[BaseRoute]:
         """The routes to serve."""
@@ -131,10 +136,12 @@ def build_web_app(
     routes: Sequence[BaseRoute] = (),
     *,
     error_page: Callable[[Request, Exception], Awaitable[Response]] | None = None,
+    worker_metrics: Callable[[], Iterable[Snapshot]] = tuple,
 ) -> Starlette:
     """The ASGI app: ``/healthz``, ``/readyz``, ``/metrics`` and the given adapters' *routes*.
 
-    *error_page* answers every ``HTTPException`` (the web pages' translated 403 and 404).
+    *error_page* answers every ``HTTPException`` (the web pages' translated 403 and 404);
+    *worker_metrics* gives the worker processes' latest counts, added to this process's.
     """
 
     async def healthz(_: Request) -> Response:
@@ -147,7 +154,8 @@ def build_web_app(
         )
 
     async def metrics(_: Request) -> Response:
-        return Response(core.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+        exposition = core.metrics.exposition(worker_metrics())
+        return Response(exposition, media_type=METRICS_CONTENT_TYPE)
 
     served: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),

@@ -29,20 +29,34 @@ def test_quick_benchmarks_run_and_write_every_row(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(output.read_text())
     names = {row["name"] for row in report["rows"]}
-    assert "ack /ledarforum tema" in names
-    assert "footprint" in names
+    assert {"ack /ledarforum tema", "ack /ledarforum tema (vs sync Bolt)"} <= names
+    assert {"footprint", "footprint (vs sync Bolt)"} <= names
     assert {"ingest sqlite", "ingest postgresql"} <= names
     assert {"digest sqlite", "digest postgresql"} <= names
     assert "fan-out" in names
     assert "| benchmark |" in done.stdout
+    # Every row of ours is measured against the AsyncApp floor of the same run.
+    acks = [row for row in report["rows"] if row["name"] == "ack /ledarforum tema"]
+    assert len(acks) == 6 and all(row["reference"] for row in acks)
+    assert {row["target"] for row in acks} >= {"≤1.5×", "≥0.7×"}
+    footprint = {row["measure"]: row for row in report["rows"] if row["name"] == "footprint"}
+    assert set(footprint) == {
+        "start → /readyz 200",
+        "idle RSS (process tree)",
+        "restart → /readyz 200",
+    }
+    tree = footprint["idle RSS (process tree)"]
+    assert tree["extra"]["processes"] >= 1
+    assert tree["ours"] >= tree["extra"]["own_mib"] > 0
     ingested = [row for row in report["rows"] if row["name"] == "ingest sqlite"]
     assert ingested[0]["extra"]["stored"] == ingested[0]["extra"]["n"]
+    assert ingested[0]["extra"]["thanked"] == ingested[0]["extra"]["n"]
     fan_out = next(row for row in report["rows"] if row["name"] == "fan-out")
     assert fan_out["extra"]["duplicates"] == 0
     assert fan_out["extra"]["lost"] == 0

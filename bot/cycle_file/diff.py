@@ -1,9 +1,10 @@
 """What changes between two yearly cycles, month by month and field by field.
 
 The cycle editor shows this before an uploaded file is applied, so an organiser sees exactly what
-the file would change. Each :class:`Change` names its month and field in the reader's language
-(:meth:`Change.label`) and carries the texts before and after as plain strings (a list of
-questions or links as one line each), ready to be shown side by side.
+the file would change: its months, and the meetings of its ``meetings:`` list that would be added
+(*old* then carries the forum's stored meetings). Each :class:`Change` names its month and field
+in the reader's language (:meth:`Change.label`) and carries the texts before and after as plain
+strings (a list of questions or links as one line each), ready to be shown side by side.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.domain import Bilingual, CycleDocument, Language, ThemeContent
 from bot.i18n import month_name, t
+from bot.meeting_items import NewMeeting
 
 # The fields compared, in the order a theme is read; each with how to show it as text.
 _FIELDS: tuple[tuple[str, Callable[[ThemeContent], str | None]], ...] = (
@@ -30,8 +32,9 @@ _FIELDS: tuple[tuple[str, Callable[[ThemeContent], str | None]], ...] = (
     ("follows", lambda theme: _optional(theme, "follows")),
 )
 
-FIELDS: tuple[str, ...] = ("name", "theme", *(name for name, _ in _FIELDS))
-"""Every field a change can name (``theme``: a whole month added or removed)."""
+FIELDS: tuple[str, ...] = ("name", "theme", *(name for name, _ in _FIELDS), "meeting")
+"""Every field a change can name (``theme``: a whole month added or removed; ``meeting``: a
+meeting the file adds)."""
 
 
 def _optional(theme: ThemeContent, name: str) -> str | None:
@@ -63,6 +66,14 @@ def theme_summary(theme: ThemeContent) -> str:
     lines = [f"{theme.title.sv} / {theme.title.en}"]
     lines += [f"• {q.sv} / {q.en}" for q in theme.questions]
     return "\n".join(lines)
+
+
+def meeting_line(meeting: NewMeeting) -> str:
+    """A meeting as one line: ``2027-02-10 13:00 · 90 min · place · link | agenda``."""
+    when = f"{meeting.day.isoformat()} {meeting.clock.strftime('%H:%M')}"
+    parts = [when, f"{meeting.minutes} min", meeting.place, meeting.link or ""]
+    line = " · ".join(part for part in parts if part)
+    return f"{line} | {meeting.agenda}" if meeting.agenda else line
 
 
 @dataclass(frozen=True)
@@ -108,4 +119,12 @@ def diff(old: CycleDocument, new: CycleDocument) -> list[Change]:
             was, now = shown(before), shown(after)
             if was != now:
                 changes.append(Change(month, name, was, now))
+    # Importing adds the file's meetings and keeps those already stored at the same time (never
+    # removes or rewrites one), so the only change a meeting makes is being added.
+    stored = {(meeting.day, meeting.clock) for meeting in old.meetings}
+    changes += [
+        Change(None, "meeting", None, meeting_line(meeting))
+        for meeting in new.meetings
+        if (meeting.day, meeting.clock) not in stored
+    ]
     return changes

@@ -54,7 +54,7 @@ MONTHS_SV: tuple[str, ...] = (
     "december",
 )
 
-TOP_KEYS = ("version", "name", "months")
+TOP_KEYS = ("version", "name", "months", "meetings")
 THEME_KEYS = ("title", "why_now", "questions", "delivery", "links", "key", "follows")
 LINK_KEYS = ("title", "url")
 LANGUAGE_KEYS = ("sv", "en")

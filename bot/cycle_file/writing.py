@@ -12,12 +12,14 @@ import yaml
 from bot.cycle_file.limits import CSV_COLUMNS, FORMAT_VERSION, MONTHS_EN
 from bot.cycle_file.yaml_form import TAG_STR
 from bot.domain import Bilingual, CycleDocument, ThemeContent
+from bot.meeting_items import item_data
 
 _YAML_HEADER = """\
 # Ledarforum yearly cycle (årscykel)
 # Months: january-december (or januari-december, or 1-12); "month: null" = no theme that month.
 # A theme: title, why_now, questions (2-5), optional delivery and links; every text in sv and en.
 # Optional key (a stable name across years) and follows (keys of earlier themes it continues).
+# Optional meetings: a list of date, time, minutes, place or link, agenda (the forum's meetings).
 # Indent with spaces, not tabs.
 """
 
@@ -65,7 +67,10 @@ def _document_data(doc: CycleDocument) -> dict[str, object]:
     for number, month_name in enumerate(MONTHS_EN, 1):
         theme = doc.themes.get(number)
         months[month_name] = _theme_data(theme) if theme is not None else None
-    return {"version": FORMAT_VERSION, "name": doc.name, "months": months}
+    data: dict[str, object] = {"version": FORMAT_VERSION, "name": doc.name, "months": months}
+    if doc.meetings:
+        data["meetings"] = [item_data(meeting) for meeting in doc.meetings]
+    return data
 
 
 def dump_cycle_yaml(doc: CycleDocument) -> str:
@@ -88,7 +93,9 @@ def dump_cycle_json(doc: CycleDocument) -> str:
 
 
 def dump_cycle_csv(doc: CycleDocument) -> str:
-    """The cycle as CSV, one row per month (a themeless month has only its name filled in)."""
+    """The cycle as CSV, one row per month (a themeless month has only its name filled in).
+
+    A CSV cycle has no meetings: ``ledarforum meetings export --format csv`` writes those."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

@@ -24,6 +24,7 @@ from bot.cycle_file.rules import (
     prepared,
 )
 from bot.domain import Bilingual, CycleDocument, Link, ThemeContent
+from bot.meeting_items import FILE_FIELDS, MeetingError, NewMeeting, new_meeting
 
 TAG_STR = "tag:yaml.org,2002:str"
 TAG_NULL = "tag:yaml.org,2002:null"
@@ -122,9 +123,50 @@ class _NodeReader:
                 self.out.add(_line(months_key), "cycle.error.months_not_mapping")
             if not themes and not self.out.items:
                 self.out.add(_line(months_key), "cycle.error.no_themes")
+        meetings: tuple[NewMeeting, ...] = ()
+        if "meetings" in fields:
+            meetings = self.meetings(*fields["meetings"])
         if self.out.items:
             raise self.out.fail()
-        return CycleDocument(name=name, themes=themes)
+        return CycleDocument(name=name, themes=themes, meetings=meetings)
+
+    def meetings(self, key_node: yaml.Node, node: yaml.Node) -> tuple[NewMeeting, ...]:
+        """The optional ``meetings:`` list, each item checked as ``ledarforum meetings import``
+        checks it (the same translated ``meetings.error.*`` texts), on the item's line."""
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self.out.add(_line(key_node), "meetings.error.file")
+            return ()
+        found: list[NewMeeting] = []
+        for number, item in enumerate(node.value, 1):
+            if not isinstance(item, yaml.MappingNode):
+                self.out.add(_line(item), "meetings.error.item", item=number)
+                continue
+            before = len(self.out.items)
+            parts: dict[str, str] = {}
+            for name, (_, value) in self.mapping(item, FILE_FIELDS).items():
+                if isinstance(value, yaml.ScalarNode) and not _is_null(value):
+                    # As written: 13:00 stays "13:00", not YAML 1.1's sexagesimal 780.
+                    parts[name] = str(value.value).strip()
+                else:
+                    parts[name] = self.text(value, f"meetings.{number}.{name}") or ""
+            if len(self.out.items) > before:
+                continue
+            try:
+                found.append(
+                    new_meeting(
+                        parts.get("date", ""),
+                        parts.get("time", ""),
+                        minutes=parts.get("minutes") or None,
+                        place=parts.get("place", ""),
+                        link=parts.get("link") or None,
+                        agenda=parts.get("agenda") or None,
+                    )
+                )
+            except MeetingError as problem:
+                self.out.add(_line(item), problem.key, item=number, **problem.params)
+        return tuple(found)
 
     def months(self, node: yaml.MappingNode) -> dict[int, ThemeContent]:
         themes: dict[int, ThemeContent] = {}

@@ -16,9 +16,10 @@ digest covers everything since the last digest that went out (:func:`bot.service
 
 The **reunion reminder** (:func:`remind_reunion`): once a year, in the reunion month of an alumni
 year, at the theme time on the month's first working day, a post invites the cohort to its
-reunion with a summary of its year. It goes out exactly once per forum and year: a
-:class:`~bot.storage.models.Notice` row (kind ``reunion``, key the year) is claimed with the rule
-of :mod:`bot.services.claims` before anything is posted.
+reunion with its last year in figures and that year's review (:mod:`bot.services.review`, in
+parts within the platform's limits), linking to the review's page. It goes out exactly once per
+forum and year: a :class:`~bot.storage.models.Notice` row (kind ``reunion``, key the year) is
+claimed with the rule of :mod:`bot.services.claims` before anything is posted.
 
 Several cohorts share one cycle simply by following it: every forum follows the default cycle
 until it gets one of its own, and ``ledarforum schedule import --forum ID`` gives one forum the
@@ -32,23 +33,27 @@ import dataclasses
 import io
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from bot.domain import ForumInfo, Language
+from bot.domain import ForumInfo, Language, Platform
 from bot.i18n import month_name, t
-from bot.messages import Bullets, Element, Header, Message, Note, Paragraph
+from bot.messages import Bullets, Divider, Element, Header, Message, Note, Paragraph
 from bot.ports import PostRef
 
 # publishing asks rhythm_allows before each post: importing the module (not its names) from
 # here keeps the import cycle harmless.
 from bot.services import claims, notices, publishing, stats
 from bot.services.forums import moments
+from bot.storage.db import Database
 from bot.timing import Period, theme_moment
+
+if TYPE_CHECKING:
+    from bot.services.review import Review as YearReview
 
 log = logging.getLogger(__name__)
 
@@ -142,22 +147,56 @@ class CohortRow:
 
 
 def overview(
-    session: Session, candidates: Iterable[ForumInfo], *, year: int, period: Period
+    session: Session,
+    candidates: Iterable[ForumInfo],
+    *,
+    year: int,
+    period: Period,
+    members: Mapping[int, int | None] | None = None,
 ) -> list[CohortRow]:
     """The cohorts among *candidates*, with their participation in *year* and the year before.
 
-    The member count is the one stored (refreshed by the stats pages): no platform call here.
+    *members* gives each forum's member count (see :func:`refreshed_overview`, which asks the
+    platforms); a forum not in it uses the count stored, without a platform call.
     """
     rows = []
     for forum in candidates:
         if not is_cohort_forum(forum):
             continue
-        members, _ = stats.stored_member_count(session, forum.id)
-        p = stats.participation(session, forum, year=year, members=members)
+        if members is not None and forum.id in members:
+            count = members[forum.id]
+        else:
+            count, _ = stats.stored_member_count(session, forum.id)
+        p = stats.participation(session, forum, year=year, members=count)
         rows.append(CohortRow(forum, status(forum, period), p))
     return sorted(
         rows, key=lambda row: (row.forum.cohort_start or date.max, row.name, row.forum.id)
     )
+
+
+def refreshed_overview(
+    db: Database,
+    candidates: Iterable[ForumInfo],
+    counters: Mapping[Platform, object],
+    *,
+    year: int,
+    period: Period,
+    now: datetime,
+) -> list[CohortRow]:
+    """:func:`overview` with each cohort's member count refreshed first when it is stale.
+
+    The same rule as the stats pages (:func:`bot.services.stats.member_count`): a platform is
+    asked at most once a day per forum, through its poster when that offers
+    :class:`~bot.ports.MemberCounter`; a failure is logged and the cohort is shown without a
+    share, never an error. So the share is there on the first look, not after a stats page.
+    """
+    cohorts = [forum for forum in candidates if is_cohort_forum(forum)]
+    members = {
+        forum.id: stats.member_count(db, forum, counters.get(forum.platform), now=now)
+        for forum in cohorts
+    }
+    with db.transaction() as session:
+        return overview(session, cohorts, year=year, period=period, members=members)
 
 
 CSV_FIELDS = (
@@ -270,9 +309,16 @@ def review_url(publisher: publishing.Publisher, forum: ForumInfo, year: int) -> 
 
 
 def reunion_post(
-    forum: ForumInfo, year: int, lines: tuple[str, ...], review_url: str | None = None
+    forum: ForumInfo,
+    year: int,
+    lines: tuple[str, ...],
+    review_url: str | None = None,
+    review: YearReview | None = None,
 ) -> Message:
-    """The invitation to the cohort's yearly reunion, with its year in figures (or in review)."""
+    """The invitation to the cohort's yearly reunion, with its year in figures and, given
+    *review*, the year in review itself (themes, most appreciated examples, trends, meetings)
+    as the review post renders it, then the link to its page. A long one is cut into parts by
+    the platform's packer (``poster.split``) when it is posted."""
     lang = forum.language
     cohort = forum.cohort_name or forum.name or forum.channel_id
     month = month_name(lang, reunion_month(forum) or 1)
@@ -283,6 +329,8 @@ def reunion_post(
         Paragraph(t(lang, "cohorts.reunion.summary", year=year - 1)),
         Bullets(lines),
     ]
+    if review is not None:
+        elements += review_elements(forum, review)
     if review_url:
         elements.append(Paragraph(t(lang, "cohorts.reunion.review", url=review_url)))
     elements.append(Note(t(lang, "cohorts.reunion.note")))
@@ -299,6 +347,21 @@ def reunion_post(
             },
         },
     )
+
+
+def review_elements(forum: ForumInfo, review: YearReview) -> list[Element]:
+    """The year in review's elements (:func:`bot.posts.year_review_post`, the one renderer) to
+    go inside the reunion post: its title a heading within the post, and without its
+    participation note, which the reunion's own figures already give (with the share)."""
+    from bot.posts import year_review_post  # posts imports the services at load time
+
+    rendered = year_review_post(forum, review).elements
+    title = rendered[0]
+    rest = rendered[1:]
+    if rest and isinstance(rest[0], Note):
+        rest = rest[1:]
+    heading = Header(title.text, level=2) if isinstance(title, Header) else title
+    return [Divider(), heading, *rest]
 
 
 def remind_reunion(
@@ -326,18 +389,27 @@ def remind_reunion(
         return notices.not_acquired(forum, REUNION, key, claim)
     ref: PostRef | None = None
     try:
+        # Imported here: review imports publishing, which imports this module.
+        from bot.services import review as reviews
+
         with publisher.db.transaction() as session:
             # The year behind the reunion: the last whole year, beside the one before it.
             lines = participation_lines(session, forum, year - 1, forum.language)
-        message = reunion_post(forum, year, lines, review_url(publisher, forum, year - 1))
+            review = reviews.build(session, forum, year - 1, forum.language, now=at)
+        message = reunion_post(forum, year, lines, review_url(publisher, forum, year - 1), review)
         if claim.resumed:
             ref = poster.find_post(forum, reunion_marker(forum.id, year), due - timedelta(days=1))
         status = "found" if ref else "posted"
-        ref = ref or poster.post(forum, message)
+        if ref is None:
+            # A long post goes out in parts (the platform's limits), the later ones in the
+            # first one's thread, as the year in review itself does.
+            for part in poster.split(message):
+                posted = poster.post(forum, part, thread_id=ref.message_id if ref else None)
+                ref = ref or posted
     except Exception as exc:
         return notices.failed(publisher, forum, REUNION, key, claim, exc)
     notices.done(publisher, claim)
     log.info(
         "reunion reminder posted", extra={"forum_id": forum.id, "year": year, "status": status}
     )
-    return publishing.Result(forum.id, REUNION, status, key, ref.message_id)
+    return publishing.Result(forum.id, REUNION, status, key, ref.message_id if ref else None)

@@ -9,7 +9,7 @@ what decides which digest it is in).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 from bot.domain import ForumInfo, Source, ThemeContent
 from bot.services import cycles
 from bot.services.forums import moments
-from bot.services.sql import insert_new
+from bot.services.sql import insert_ignore_statement, insert_new
 from bot.storage.models import Contribution
 from bot.timing import Period, period_at
 
 MAX_TEXT_CHARS = 10_000
 MAX_NAME_CHARS = 200
+# What makes a contribution the same one again (a retry or redelivery stores nothing).
+_UNIQUE = ("forum_id", "source_message_id")
 
 
 class ContributionError(ValueError):
@@ -106,34 +108,7 @@ def store(
     period = new.period or period_at(new.created_at, moments(forum))
     theme = cycles.theme_at(session, forum, period)
     inserted = insert_new(
-        session,
-        Contribution,
-        {
-            "forum_id": forum.id,
-            "platform": forum.platform.value,
-            "workspace_id": forum.workspace_id,
-            "period": period.key,
-            "theme_title_sv": theme.title.sv if theme else None,
-            "theme_title_en": theme.title.en if theme else None,
-            # Kept with the example, so next year's theme of the same key finds it (comeback).
-            "theme_key": (theme.key or None) if theme else None,
-            "author_id": new.author_id,
-            "author_name": _name(new.author_name, new.author_id),
-            "saved_by_id": new.saved_by_id,
-            "saved_by_name": (
-                _name(new.saved_by_name or "", new.saved_by_id) if new.saved_by_id else None
-            ),
-            "text": text,
-            "source": new.source.value,
-            "channel_id": new.channel_id,
-            "source_message_id": new.source_message_id,
-            "permalink": new.permalink,
-            "anonymous": new.anonymous,
-            "created_at": new.created_at,
-            "recorded_at": now,
-            **(extra or {}),
-        },
-        ["forum_id", "source_message_id"],
+        session, Contribution, _row(forum, new, period, theme, now, text, extra), list(_UNIQUE)
     )
     if inserted is not None:
         return Recorded(inserted, True, period, theme)
@@ -148,6 +123,107 @@ def store(
 
 def _name(name: str, user_id: str) -> str:
     return clean_text(name)[:MAX_NAME_CHARS] or user_id
+
+
+def _row(
+    forum: ForumInfo,
+    new: NewContribution,
+    period: Period,
+    theme: ThemeContent | None,
+    now: datetime,
+    text: str,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of *new* as stored (one rule for :func:`store` and :func:`store_many`)."""
+    return {
+        "forum_id": forum.id,
+        "platform": forum.platform.value,
+        "workspace_id": forum.workspace_id,
+        "period": period.key,
+        "theme_title_sv": theme.title.sv if theme else None,
+        "theme_title_en": theme.title.en if theme else None,
+        # Kept with the example, so next year's theme of the same key finds it (comeback).
+        "theme_key": (theme.key or None) if theme else None,
+        "author_id": new.author_id,
+        "author_name": _name(new.author_name, new.author_id),
+        "saved_by_id": new.saved_by_id,
+        "saved_by_name": (
+            _name(new.saved_by_name or "", new.saved_by_id) if new.saved_by_id else None
+        ),
+        "text": text,
+        "source": new.source.value,
+        "channel_id": new.channel_id,
+        "source_message_id": new.source_message_id,
+        "permalink": new.permalink,
+        "anonymous": new.anonymous,
+        "created_at": new.created_at,
+        "recorded_at": now,
+        **(extra or {}),
+    }
+
+
+def _insert_many(dialect: str) -> Any:
+    """The multi-row insert of new contributions, returning what each inserted row is."""
+    table: Any = Contribution.__table__
+    return insert_ignore_statement(
+        dialect, table, tuple(_UNIQUE), ("id", "forum_id", "source_message_id")
+    )
+
+
+def store_many(
+    session: Session, entries: Sequence[tuple[ForumInfo, NewContribution, str]], *, now: datetime
+) -> list[Recorded]:
+    """:func:`store` for many (forum, new, checked text) entries at once, in *session*.
+
+    Each (forum, period) theme is read once and every new row goes in one multi-row insert;
+    the unique source message makes an entry stored before (a redelivered batch), or twice in
+    *entries*, a no-op that reports the stored row (``created`` False), as :func:`store` does.
+    The outcomes are in the order of *entries*.
+    """
+    themes: dict[tuple[int, str], ThemeContent | None] = {}
+    planned: list[tuple[tuple[int, str], Period, ThemeContent | None]] = []
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for forum, new, text in entries:
+        period = new.period or period_at(new.created_at, moments(forum))
+        if (forum.id, period.key) not in themes:
+            themes[forum.id, period.key] = cycles.theme_at(session, forum, period)
+        theme = themes[forum.id, period.key]
+        key = (forum.id, new.source_message_id)
+        rows.setdefault(key, _row(forum, new, period, theme, now, text))  # the first one counts
+        planned.append((key, period, theme))
+    created: dict[tuple[int, str], int] = {}
+    if rows:
+        statement = _insert_many(session.get_bind().dialect.name)
+        # In key order: two transactions inserting the same keys then wait, never deadlock.
+        ordered = [rows[key] for key in sorted(rows)]
+        for row in session.execute(statement, ordered):
+            created[int(row.forum_id), str(row.source_message_id)] = int(row.id)
+    found = _stored_ids(session, [key for key in rows if key not in created])
+    recorded: list[Recorded] = []
+    for key, period, theme in planned:
+        if key in created:  # only its first entry created the row; a later twin is a repeat
+            recorded.append(Recorded(created.pop(key), True, period, theme))
+            found[key] = recorded[-1].id
+        else:
+            recorded.append(Recorded(found[key], False, period, theme))
+    return recorded
+
+
+def _stored_ids(session: Session, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The ids of stored contributions by (forum id, source message id), one query per forum."""
+    by_forum: dict[int, list[str]] = {}
+    for forum_id, message_id in keys:
+        by_forum.setdefault(forum_id, []).append(message_id)
+    found: dict[tuple[int, str], int] = {}
+    for forum_id, message_ids in by_forum.items():
+        rows = session.execute(
+            select(Contribution.id, Contribution.source_message_id).where(
+                Contribution.forum_id == forum_id, Contribution.source_message_id.in_(message_ids)
+            )
+        )
+        for row in rows:
+            found[forum_id, str(row.source_message_id)] = int(row.id)
+    return found
 
 
 def edit(

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,8 @@ from bot.timing import (
     theme_day,
 )
 
+TREND = "trend"  # bot.services.trends.KIND: a shared link, listed apart from good examples
+
 FIELDS = (
     "id",
     "forum_id",
@@ -43,7 +44,13 @@ FIELDS = (
     "edited_at",
     "permalink",
     "text",
+    "kind",
+    "url",
+    "url_title",
 )
+"""The columns of an export; ``kind`` is ``practice`` (a good example) or ``trend`` (a link shared
+from environmental scanning: its ``url`` and ``url_title``, with the sharer's comment as ``text``).
+Logbook entries are private and have their own table: they are never exported here."""
 
 
 def rows(session: Session, forum_ids: Iterable[int]) -> list[dict[str, Any]]:
@@ -68,6 +75,9 @@ def rows(session: Session, forum_ids: Iterable[int]) -> list[dict[str, Any]]:
             "edited_at": c.edited_at.isoformat() if c.edited_at else "",
             "permalink": c.permalink or "",
             "text": c.text,
+            "kind": c.kind,
+            "url": c.url or "",
+            "url_title": c.url_title or "",
         }
         for c in session.scalars(query)
     ]
@@ -96,11 +106,14 @@ def as_json(items: list[dict[str, Any]]) -> str:
 
 
 def as_markdown(items: list[dict[str, Any]], lang: Language) -> str:
-    """A readable document grouped by theme period, newest first."""
+    """A readable document: the good examples grouped by theme period, newest first, then the
+    trends shared (each its title, link and comment) in a section of their own."""
     lines = [f"# {t(lang, 'export.title')}", ""]
     by_period: dict[str, list[dict[str, Any]]] = {}
+    shared = [item for item in items if item.get("kind") == TREND]
     for item in items:
-        by_period.setdefault(item["period"], []).append(item)
+        if item.get("kind") != TREND:
+            by_period.setdefault(item["period"], []).append(item)
     for period in sorted(by_period, reverse=True):
         group = by_period[period]
         theme = group[0]["theme_" + lang] or t(lang, "digest.no_theme")
@@ -114,6 +127,15 @@ def as_markdown(items: list[dict[str, Any]], lang: Language) -> str:
             if item["permalink"]:
                 lines += ["", f"<{item['permalink']}>"]
             lines.append("")
+    if shared:
+        lines += [f"## {t(lang, 'export.trends')}", ""]
+    for item in sorted(shared, key=lambda found: found["created_at"], reverse=True):
+        author = markdown_text(item["author"] or t(lang, "digest.anonymous"))
+        title = markdown_text(item["url_title"] or item["url"])
+        lines.append(f"**{author}** ({item['created_at'][:10]}): [{title}](<{item['url']}>)")
+        if item["text"]:
+            lines += ["", markdown_quote(item["text"])]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -137,6 +159,8 @@ def cycle_calendar(
     the cycle of a calendar year when a forum's cycle differs from year to year. *meetings*
     are timed events with their place or link, the agenda note as the description.
     """
+    from icalendar import Calendar, Event  # only when a calendar file is made
+
     calendar = Calendar()
     calendar.add("prodid", "-//Ledarforum//Yearly cycle//EN")
     calendar.add("version", "2.0")

@@ -18,18 +18,36 @@ post's marker.
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import ForumInfo, Language, ThemeContent
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
+from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
 from bot.i18n import date_time, t
+from bot.meeting_items import AGENDA_MAX as AGENDA_MAX
+from bot.meeting_items import DATE_PATTERN, LENGTH_PATTERN, is_url
+from bot.meeting_items import DEFAULT_MINUTES as DEFAULT_MINUTES
+from bot.meeting_items import FILE_FIELDS as FILE_FIELDS
+from bot.meeting_items import LINK_MAX as LINK_MAX
+from bot.meeting_items import MAX_MINUTES as MAX_MINUTES
+from bot.meeting_items import MIN_MINUTES as MIN_MINUTES
+from bot.meeting_items import PLACE_MAX as PLACE_MAX
+from bot.meeting_items import MeetingError as MeetingError
+from bot.meeting_items import NewMeeting as NewMeeting
+from bot.meeting_items import check_link as check_link
+from bot.meeting_items import from_items as from_items
+from bot.meeting_items import item_data as item_data
+from bot.meeting_items import new_meeting as new_meeting
+from bot.meeting_items import parse_clock as parse_clock
+from bot.meeting_items import parse_day as parse_day
 from bot.messages import (
     Bullets,
     Element,
@@ -50,26 +68,12 @@ from bot.timing import Period, local_moment, period_at
 
 REMINDER, FOLLOWUP = "meeting_reminder", "meeting_followup"
 MEETING_EVENT = "ledarforum_meeting"
-DEFAULT_MINUTES, MIN_MINUTES, MAX_MINUTES = 90, 15, 12 * 60
-PLACE_MAX, LINK_MAX, AGENDA_MAX = 500, 1000, 2000
 # A follow-up whose hour falls after this local time waits for the next morning's theme time.
 EVENING = time(18, 0)
 # A follow-up after downtime is still asked within this; later the moment has passed.
 CATCH_UP_FOLLOWUP = timedelta(days=3)
 # How far back the scheduler looks for meetings whose follow-up may still be due.
 LOOK_BACK = timedelta(days=5)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CLOCK = re.compile(r"^\d{1,2}[:.]\d{2}$")
-_LENGTH = re.compile(r"^(\d{1,3})(?:m|min)$", re.IGNORECASE)
-
-
-class MeetingError(Exception):
-    """Bad meeting input: a text key of ``meetings.po`` and its parameters."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -95,18 +99,6 @@ class MeetingInfo:
         return self.starts_at.astimezone(ZoneInfo(zone))
 
 
-@dataclass(frozen=True)
-class NewMeeting:
-    """A meeting before it is stored: local date and time, in the forum's zone."""
-
-    day: date
-    clock: time
-    minutes: int = DEFAULT_MINUTES
-    place: str = ""
-    link: str | None = None
-    agenda: str | None = None
-
-
 def to_info(row: Meeting) -> MeetingInfo:
     """A stored meeting as a :class:`MeetingInfo`."""
     return MeetingInfo(
@@ -124,72 +116,6 @@ def to_info(row: Meeting) -> MeetingInfo:
 # -- reading input ---------------------------------------------------------------------------
 
 
-def _is_url(text: str) -> bool:
-    return "://" in text or text.casefold().startswith("www.")
-
-
-def check_link(link: str) -> str:
-    """*link* if it is an http(s) address with a host; else :class:`MeetingError`."""
-    parts = urlsplit(link)
-    if parts.scheme.casefold() not in {"http", "https"} or not parts.hostname:
-        raise MeetingError("meetings.error.link")
-    if len(link) > LINK_MAX or any(ch.isspace() for ch in link):
-        raise MeetingError("meetings.error.link")
-    return link
-
-
-def parse_day(text: str) -> date:
-    """``2027-02-10`` as a date; else :class:`MeetingError`."""
-    if not _DATE.match(text):
-        raise MeetingError("meetings.error.date", value=text[:40])
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise MeetingError("meetings.error.date", value=text[:40]) from None
-
-
-def parse_clock(text: str) -> time:
-    """``13:00`` (or ``13.00``) as a time; else :class:`MeetingError`."""
-    if not _CLOCK.match(text):
-        raise MeetingError("meetings.error.time", value=text[:40])
-    hours, minutes = re.split(r"[:.]", text)
-    if int(hours) > 23 or int(minutes) > 59:
-        raise MeetingError("meetings.error.time", value=text[:40])
-    return time(int(hours), int(minutes))
-
-
-def new_meeting(
-    day: str,
-    clock: str,
-    *,
-    minutes: int | str | None = None,
-    place: str = "",
-    link: str | None = None,
-    agenda: str | None = None,
-) -> NewMeeting:
-    """A checked :class:`NewMeeting` from its parts (the cycle file, CSV, the CLI)."""
-    length = DEFAULT_MINUTES
-    if minutes not in (None, ""):
-        text = str(minutes).strip()
-        match = _LENGTH.match(text)
-        digits = match.group(1) if match else text
-        if not digits.isdigit() or not MIN_MINUTES <= int(digits) <= MAX_MINUTES:
-            raise MeetingError("meetings.error.length", low=MIN_MINUTES, high=MAX_MINUTES)
-        length = int(digits)
-    place = " ".join(place.split())
-    if len(place) > PLACE_MAX:
-        raise MeetingError("meetings.error.place_long", limit=PLACE_MAX)
-    checked = check_link(link.strip()) if link and link.strip() else None
-    if not place and checked is None:
-        raise MeetingError("meetings.error.where")
-    note = (agenda or "").strip() or None
-    if note is not None and len(note) > AGENDA_MAX:
-        raise MeetingError("meetings.error.agenda_long", limit=AGENDA_MAX)
-    return NewMeeting(
-        parse_day(day.strip()), parse_clock(clock.strip()), length, place, checked, note
-    )
-
-
 def parse_command(text: str) -> NewMeeting:
     """``2027-02-10 13:00 [90min] Aulan | agenda`` (or a link instead of the place).
 
@@ -201,12 +127,12 @@ def parse_command(text: str) -> NewMeeting:
         raise MeetingError("meetings.error.usage")
     day, clock, rest = words[0], words[1], words[2:]
     minutes: str | None = None
-    if rest and _LENGTH.match(rest[0]):
+    if rest and LENGTH_PATTERN.match(rest[0]):
         minutes, rest = rest[0], rest[1:]
-    links = [word for word in rest if _is_url(word)]
+    links = [word for word in rest if is_url(word)]
     if len(links) > 1:
         raise MeetingError("meetings.error.link")
-    place = " ".join(word for word in rest if not _is_url(word))
+    place = " ".join(word for word in rest if not is_url(word))
     return new_meeting(
         day, clock, minutes=minutes, place=place, link=links[0] if links else None, agenda=agenda
     )
@@ -271,7 +197,7 @@ def remove(session: Session, forum: ForumInfo, ref: str, *, actor: str) -> Meeti
                 select(Meeting).where(Meeting.forum_id == forum.id, Meeting.id == int(ref))
             )
         )
-    elif _DATE.match(ref):
+    elif DATE_PATTERN.match(ref):
         day = parse_day(ref)
         zone = ZoneInfo(forum.timezone)
         start = local_moment(day, time(0), zone)
@@ -415,6 +341,8 @@ def invitation(
     now: datetime,
 ) -> bytes:
     """The meeting as an iCalendar invitation (one event, a stable UID)."""
+    from icalendar import Calendar  # only when an invitation is made
+
     calendar = Calendar()
     calendar.add("prodid", "-//Ledarforum//Meetings//EN")
     calendar.add("version", "2.0")
@@ -431,6 +359,8 @@ def _event(
     lang: Language,
     now: datetime,
 ) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"ledarforum-{forum.id}-meeting-{meeting.id}@ledarforum")
     event.add("summary", t(lang, "meetings.ics.summary", forum=forum.name or forum.channel_id))
@@ -699,37 +629,6 @@ def admin_answer(
 
 # -- files: ``ledarforum meetings import|export`` and the cycle file's ``meetings:`` ------------
 
-FILE_FIELDS = ("date", "time", "minutes", "place", "link", "agenda")
-
-
-def from_items(items: object) -> list[NewMeeting]:
-    """Checked meetings from a file's list of mappings; a bad item is a :class:`MeetingError`
-    whose ``params["item"]`` is its 1-based number."""
-    if isinstance(items, dict) and set(items) == {"meetings"}:
-        items = items["meetings"]
-    if not isinstance(items, list):
-        raise MeetingError("meetings.error.file")
-    out: list[NewMeeting] = []
-    for number, item in enumerate(items, 1):
-        if not isinstance(item, dict) or not set(map(str, item)) <= set(FILE_FIELDS):
-            raise MeetingError("meetings.error.item", item=number)
-        fields = {str(k): "" if v is None else str(v) for k, v in item.items()}
-        try:
-            out.append(
-                new_meeting(
-                    fields.get("date", ""),
-                    fields.get("time", ""),
-                    minutes=fields.get("minutes") or None,
-                    place=fields.get("place", ""),
-                    link=fields.get("link") or None,
-                    agenda=fields.get("agenda") or None,
-                )
-            )
-        except MeetingError as exc:
-            exc.params["item"] = number
-            raise
-    return out
-
 
 def read_file(text: str, filename: str) -> list[NewMeeting]:
     """A meetings file: YAML or JSON (a list, or ``meetings:`` with one) or CSV with the columns
@@ -758,7 +657,7 @@ def import_all(
     the same time is kept as it is, so importing a file twice adds nothing. (added, kept)."""
     added = kept = 0
     zone = ZoneInfo(forum.timezone)
-    for item in items:
+    for number, item in enumerate(items, 1):
         starts = local_moment(item.day, item.clock, zone)
         exists = session.scalar(
             select(Meeting.id).where(Meeting.forum_id == forum.id, Meeting.starts_at == starts)
@@ -766,7 +665,11 @@ def import_all(
         if exists is not None:
             kept += 1
             continue
-        add(session, forum, item, actor=actor, now=now)
+        try:
+            add(session, forum, item, actor=actor, now=now)
+        except MeetingError as exc:  # which item of the file was refused
+            exc.params.setdefault("item", number)
+            raise
         added += 1
     return added, kept
 
@@ -779,6 +682,8 @@ def dump(meetings: list[MeetingInfo], forum: ForumInfo, fmt: str, now: datetime)
     import yaml
 
     if fmt == "ics":
+        from icalendar import Calendar
+
         calendar = Calendar()
         calendar.add("prodid", "-//Ledarforum//Meetings//EN")
         calendar.add("version", "2.0")
@@ -805,3 +710,17 @@ def dump(meetings: list[MeetingInfo], forum: ForumInfo, fmt: str, now: datetime)
         return buffer.getvalue()
     kept = [{k: v for k, v in row.items() if v != ""} for row in rows]
     return str(yaml.safe_dump({"meetings": kept}, allow_unicode=True, sort_keys=False))
+
+
+def as_new(meeting: MeetingInfo, forum: ForumInfo) -> NewMeeting:
+    """A stored meeting as a file item reads it: local date and time in the forum's zone."""
+    local = meeting.local_start(forum.timezone)
+    return NewMeeting(
+        local.date(), local.time(), meeting.minutes, meeting.place, meeting.link, meeting.agenda
+    )
+
+
+def with_stored(session: Session, forum: ForumInfo, doc: CycleDocument) -> CycleDocument:
+    """*doc* carrying *forum*'s stored meetings (``schedule export``, the upload's diff)."""
+    stored = tuple(as_new(meeting, forum) for meeting in listing(session, forum.id))
+    return dataclasses.replace(doc, meetings=stored)

@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 from bot.domain import ForumInfo, Language, Platform, ThemeContent
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.ports import Poster, PostRef, RecipientGone
+from bot.ports import Poster, PostRef
 from bot.posts import digest_marker, digest_post, theme_marker, theme_post
 from bot.services import claims, cohorts, comeback, cycles, preferences, subscriptions
 from bot.services import digest as digests
+from bot.services.direct_sends import DirectSends, Job
 from bot.services.forums import moments
 from bot.storage.db import Database
-from bot.storage.models import DigestDelivery, DigestRun, ThemePost
+from bot.storage.models import DigestRun, ThemePost
 from bot.timing import Period, digest_moment_at_or_before, period_at, theme_moment, utcnow
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class Publisher:
         self.clock = clock
         self.metrics = metrics or Metrics()
         self.public_url = public_url  # the web pages' base URL (theme posts link to the library)
+        self.dms = DirectSends(db, clock)  # digest DMs, many at once
 
     def post_theme(self, forum: ForumInfo, at: datetime) -> Result:
         """Post the theme of the latest posting moment at or before *at*, if not yet posted."""
@@ -244,70 +246,20 @@ class Publisher:
         readers: list[tuple[str, Language]],
         sent: int,
     ) -> bool:
-        """DM the digest to every reader without a finished delivery of *moment*.
+        """DM the digest to every reader without a finished delivery of *moment*, concurrently.
 
-        Each reader is claimed like the channel post, so no run sends twice to anyone. A person
-        the platform cannot reach for good is recorded and skipped; any other failure ends the
-        run (raised), and a later run sends only to those left. True when another worker holds
-        some reader's delivery.
+        Each reader is claimed like the channel post, so no run sends twice to anyone
+        (:mod:`bot.services.direct_sends`). A person the platform cannot reach for good is
+        recorded and skipped; any other failure leaves that person to a later run, the others
+        are sent, and then it is raised. True when another worker holds some reader's delivery.
         """
-        rendered: dict[Language, list[Message]] = {}
-        held = False
-        for user, lang in readers:
-            with self.db.transaction() as session:
-                delivery = claims.take(
-                    session,
-                    DigestDelivery,
-                    {"forum_id": forum.id, "moment": moment, "user_id": user},
-                    now=self.clock(),
-                )
-            if delivery.outcome is not claims.Outcome.ACQUIRED:
-                held = held or delivery.outcome is claims.Outcome.BUSY
-                continue
-            if lang not in rendered:
-                rendered[lang] = poster.split(digest_post(forum, digest, lang))
-            try:
-                for part in rendered[lang]:
-                    poster.send_direct(forum, user, part)
-            except RecipientGone as gone:
-                self._unreachable(forum, delivery, user, gone.reason)
-            except Exception:
-                with self.db.transaction() as session:
-                    claims.settle(session, DigestDelivery, delivery, status="failed")
-                raise
-            else:
-                with self.db.transaction() as session:
-                    if claims.settle(
-                        session, DigestDelivery, delivery, status="done", done_at=self.clock()
-                    ):
-                        subscriptions.delivered(session, forum.id, user)
-                sent += 1
-            self._progress(claim, dms_sent=sent)
-        return held
 
-    def _unreachable(
-        self, forum: ForumInfo, delivery: claims.Claim, user: str, reason: str
-    ) -> None:
-        # The delivery is finished (never retried for this moment) and counts towards ending
-        # the subscription, in one transaction so a crash cannot count it twice or not at all.
-        with self.db.transaction() as session:
-            kept = claims.settle(
-                session,
-                DigestDelivery,
-                delivery,
-                status="done",
-                error=reason[:255],
-                done_at=self.clock(),
-            )
-            ended = kept and subscriptions.unreachable(
-                session, forum.id, user, reason, self.clock()
-            )
-        log.warning(
-            "digest DM of forum %s not delivered for good (%s)%s",
-            forum.id,
-            reason,
-            "; the subscription is ended" if ended else "",
-        )
+        def render(lang: Language) -> list[Message]:
+            return poster.split(digest_post(forum, digest, lang))
+
+        job = Job(forum, moment, poster, readers, render)
+        tally = self.dms.send(job, lambda count: self._progress(claim, dms_sent=count), sent)
+        return tally.held > 0
 
     def _progress(self, claim: claims.Claim, **values: object) -> None:
         # Each step renews the lease, so a long digest is not taken over while it progresses.

@@ -99,6 +99,34 @@ def react(
     return contribution.reactions
 
 
+@dataclass(frozen=True)
+class Appreciable:
+    """A stored example as a reaction names it: its number, source message and count."""
+
+    id: int
+    source_message_id: str
+    reactions: int
+
+
+def appreciable(session: Session, forum_id: int, number: int) -> Appreciable | None:
+    """The forum's stored example numbered *number* (its id), for a platform without reactions
+    of its own (the console's ``+1 <number>``); None when the forum has no such example."""
+    row = session.scalars(
+        select(Contribution).where(Contribution.forum_id == forum_id, Contribution.id == number)
+    ).first()
+    return Appreciable(row.id, row.source_message_id, row.reactions) if row else None
+
+
+def stored_from(session: Session, forum_id: int, message_id: str) -> Appreciable | None:
+    """The forum's example stored from *message_id* (to show its number), if any."""
+    row = session.scalars(
+        select(Contribution).where(
+            Contribution.forum_id == forum_id, Contribution.source_message_id == message_id
+        )
+    ).first()
+    return Appreciable(row.id, row.source_message_id, row.reactions) if row else None
+
+
 def forget(session: Session, platform: str, workspace_id: str, user_id: str) -> int:
     """Erase a person's reactions (forget-me): their ids go, the examples' counts follow."""
     theirs = (
@@ -501,7 +529,7 @@ def post(
     """Post *forum*'s review of *year* in its channel, unless it was posted before.
 
     A claim resumed after a crash first asks the platform for the post (its marker). A year
-    without examples or meetings is finished as ``empty``, with nothing posted.
+    without examples, trends or meetings is finished as ``empty``, with nothing posted.
     """
     key = str(year)
     poster = publisher.posters.get(forum.platform)
@@ -518,7 +546,7 @@ def post(
         with publisher.db.transaction() as session:
             until = Period(year, forum.review_month) if year == now.year else None
             review = build(session, forum, year, forum.language, until=until, now=now)
-        if not (review.total.contributions or review.meetings):
+        if not (review.total.contributions or review.trends or review.meetings):
             # A year with nothing in it (a forum set up after its review month): no post.
             notices.done(publisher, claim, status="empty")
             return Result(forum.id, KIND, "empty", key)

@@ -13,15 +13,24 @@ from bot.storage.models import Base
 
 
 @lru_cache(maxsize=64)
-def _insert_ignore_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+def insert_ignore_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], returning: tuple[str, ...] = ("id",)
+) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING RETURNING returning`` for *dialect*, cached.
+
+    Executed with many rows, SQLAlchemy sends it as one multi-row statement ("insertmanyvalues");
+    rows that were there already return nothing, which tells reliably what this statement
+    inserted (rowcount is not portable here).
+    """
     if dialect == "postgresql":
         statement: Any = postgresql.insert(table)
     elif dialect == "sqlite":
         statement = sqlite.insert(table)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    # RETURNING tells reliably whether this statement inserted (rowcount is not portable here).
-    return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
+    return statement.on_conflict_do_nothing(index_elements=list(keys)).returning(
+        *(table.c[name] for name in returning)
+    )
 
 
 def insert_new(
@@ -35,7 +44,7 @@ def insert_new(
     """
     dialect = session.get_bind().dialect.name
     table: Any = model.__table__
-    statement = _insert_ignore_statement(dialect, table, tuple(keys))
+    statement = insert_ignore_statement(dialect, table, tuple(keys))
     row = session.execute(statement, values).first()
     return None if row is None else int(row[0])
 

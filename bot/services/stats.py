@@ -23,6 +23,9 @@ from bot.storage.models import Contribution, Forum
 from bot.timing import Period
 
 log = logging.getLogger(__name__)
+# A contribution of this kind is a trend (bot.services.trends), not a good example: every count
+# here keeps the two apart. (Logbook entries live in their own table and never count.)
+TREND = "trend"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ForumStats:
     periods: tuple[PeriodStats, ...]
     subscribers: int
     ended: int = 0  # subscriptions ended because the digest could not reach the person
+    trends: int = 0  # links shared as trends, counted apart from the good examples
 
     @property
     def total(self) -> int:
@@ -49,14 +53,19 @@ class ForumStats:
 
 
 def forum_stats(session: Session, forum_id: int, last: int = 12) -> ForumStats:
-    """Counts for the latest *last* periods with contributions."""
+    """Good examples for the latest *last* periods with any, and all trends shared."""
+    shared = session.scalar(
+        select(func.count(Contribution.id)).where(
+            Contribution.forum_id == forum_id, Contribution.kind == TREND
+        )
+    )
     rows = session.execute(
         select(
             Contribution.period,
             func.count(Contribution.id),
             func.count(distinct(Contribution.author_id)),
         )
-        .where(Contribution.forum_id == forum_id)
+        .where(Contribution.forum_id == forum_id, Contribution.kind != TREND)
         .group_by(Contribution.period)
         .order_by(Contribution.period.desc())
         .limit(last)
@@ -66,6 +75,7 @@ def forum_stats(session: Session, forum_id: int, last: int = 12) -> ForumStats:
         tuple(PeriodStats(period, int(count), int(people)) for period, count, people in rows),
         subscribers,
         ended,
+        int(shared or 0),
     )
 
 
@@ -118,6 +128,9 @@ class Participation:
     themes: tuple[ThemeRow, ...]
     total: Figures
     last_total: Figures
+    # Links shared as trends in the year and the year before: counted apart from good examples.
+    trends: Figures = Figures(0, 0, None)
+    last_trends: Figures = Figures(0, 0, None)
 
     def month(self, month: int) -> MonthRow:
         """The row of *month* (1..12)."""
@@ -131,6 +144,7 @@ class Participation:
             "members": self.members,
             "total": asdict(self.total),
             "last_year_total": asdict(self.last_total),
+            "trends": _pair(self.trends, self.last_trends),
             "months": [{"month": m.month, **_pair(m.now, m.last_year)} for m in self.months],
             "themes": [
                 {
@@ -192,6 +206,7 @@ def participation(
         )
         .where(
             Contribution.forum_id == forum.id,
+            Contribution.kind != TREND,
             Contribution.period.between(f"{year - 1:04d}-01", f"{year:04d}-12"),
         )
         .group_by(
@@ -266,6 +281,30 @@ def participation(
         tuple(theme_rows),
         totals.get(year, empty).figures(members),
         totals.get(year - 1, empty).figures(members),
+        *_trend_figures(session, forum.id, year, members),
+    )
+
+
+def _trend_figures(
+    session: Session, forum_id: int, year: int, members: int | None
+) -> tuple[Figures, Figures]:
+    """The trends shared in *year* and *year - 1*, and by how many people."""
+    rows = session.execute(
+        select(Contribution.period, Contribution.author_id, func.count(Contribution.id))
+        .where(
+            Contribution.forum_id == forum_id,
+            Contribution.kind == TREND,
+            Contribution.period.between(f"{year - 1:04d}-01", f"{year:04d}-12"),
+        )
+        .group_by(Contribution.period, Contribution.author_id)
+    ).all()
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    for period, author, count in rows:
+        tallies[Period.parse(period).year].add(int(count), author)
+    empty = _Tally()
+    return (
+        tallies.get(year, empty).figures(members),
+        tallies.get(year - 1, empty).figures(members),
     )
 
 
@@ -371,6 +410,30 @@ def row_text(lang: Language, label: str, now: Figures, last: Figures, last_year:
     )
 
 
+def trend_figures_text(lang: Language, figures: Figures) -> str:
+    """Trends shared ("3 trends from 2 people"), or "none": never called good examples."""
+    if not figures.contributions:
+        return t(lang, "stats.none")
+    return t(
+        lang,
+        "stats.trend_figures",
+        count=figures.contributions,
+        people=t(lang, "admin.stats.people", count=figures.contributors),
+    )
+
+
+def trends_text(p: Participation, lang: Language) -> str:
+    """The year's trends with last year's beside them, as one line."""
+    return t(
+        lang,
+        "stats.row",
+        label=t(lang, "stats.trends", year=p.year),
+        now=trend_figures_text(lang, p.trends),
+        year=p.year - 1,
+        last=trend_figures_text(lang, p.last_trends),
+    )
+
+
 def members_text(lang: Language, members: int | None) -> str:
     """What the shares are measured against, or why there are none."""
     if members is None:
@@ -379,12 +442,16 @@ def members_text(lang: Language, members: int | None) -> str:
 
 
 def trend_lines(p: Participation, month: int, lang: Language) -> tuple[str, ...]:
-    """*month* of the year against the same month last year, then the whole years."""
+    """*month* of the year against the same month last year, then the whole years; then the
+    trends shared, when there are any (counted apart from the good examples)."""
     row = p.month(month)
-    return (
+    lines: tuple[str, ...] = (
         row_text(lang, month_year(lang, p.year, month), row.now, row.last_year, p.year - 1),
         row_text(lang, t(lang, "stats.whole_year", year=p.year), p.total, p.last_total, p.year - 1),
     )
+    if p.trends.contributions or p.last_trends.contributions:
+        lines += (trends_text(p, lang),)
+    return lines
 
 
 def theme_lines(p: Participation, lang: Language) -> tuple[str, ...]:
@@ -417,6 +484,7 @@ def as_text(p: Participation, lang: Language) -> str:
     lines += [
         "",
         row_text(lang, t(lang, "stats.whole_year", year=p.year), p.total, p.last_total, p.year - 1),
+        trends_text(p, lang),
     ]
     return "\n".join(lines) + "\n"
 
@@ -433,7 +501,8 @@ def _share(value: float | None) -> str:
 
 
 def csv_rows(p: Participation) -> list[dict[str, Any]]:
-    """One row per month, per theme and for the year; the same columns for each."""
+    """One row per month, per theme and for the year, then one of the year's trends (scope
+    ``trends``: its contributions are trends shared); the same columns for each."""
 
     def row(scope: str, now: Figures, last: Figures, **where: Any) -> dict[str, Any]:
         return {
@@ -464,6 +533,7 @@ def csv_rows(p: Participation) -> list[dict[str, Any]]:
         for th in p.themes
     ]
     rows.append(row("year", p.total, p.last_total))
+    rows.append(row("trends", p.trends, p.last_trends))  # links shared as trends, not examples
     return rows
 
 

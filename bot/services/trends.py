@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import ForumInfo, Source
@@ -151,6 +151,23 @@ def record(session: Session, forum: ForumInfo, new: NewTrend, *, now: datetime) 
     extra = {"kind": KIND, "url": url, "url_title": clean_title(new.title)}
     stored = contributions.store(session, forum, shared, now=now, text=comment, extra=extra)
     return stored.id, stored.created
+
+
+def fill_title(session: Session, trend_id: int, title: str) -> bool:
+    """Give trend *trend_id* its link's title, only while it has none (a later fetch's answer).
+
+    False when the row is gone (deleted, forgotten) or has a title already.
+    """
+    found = clean_title(title)
+    if found is None:
+        return False
+    filled = session.execute(
+        update(Contribution)
+        .where(Contribution.id == trend_id, Contribution.kind == KIND)
+        .where(Contribution.url_title.is_(None))
+        .values(url_title=found)
+    )
+    return bool(getattr(filled, "rowcount", 0))
 
 
 def _info(row: Contribution) -> TrendInfo:

@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-from PIL import ImageFont
+from typing import TYPE_CHECKING
 
 from bot.domain import CycleDocument, Language
 from bot.i18n import long_date, month_name, t
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -91,6 +93,8 @@ PARTS = (
 
 @functools.cache
 def _font(bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont  # Pillow only when a wheel is laid out, not when imported
+
     path = DEJAVU_BOLD if bold else DEJAVU
     if path.exists():
         return ImageFont.truetype(str(path), 100)

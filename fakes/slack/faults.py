@@ -27,15 +27,18 @@ class FaultInjection(SlackState):
         *,
         burst: int = 1,
         per_method_per_minute: Mapping[str, int] | None = None,
+        team_window: float = 60.0,
+        teams: Iterable[str] | None = None,
     ) -> None:
         """Enforce Slack-like limits (off by default).
 
         ``chat.postMessage`` is limited per channel by a token bucket (``burst`` messages, refilled
         at ``per_channel_per_second``; the default allows 1 message in any 1-second window) and,
-        optionally, per team per sliding minute. ``per_method_per_minute`` limits any method per
-        team (e.g. ``{"users.info": 100}``). Refusals are HTTP 429 + ``Retry-After`` (the given
-        seconds, or the real wait rounded up when ``retry_after`` is None) and go to
-        :attr:`rejected`, not :attr:`calls`.
+        optionally, per team per sliding minute (or per ``team_window`` seconds: then
+        ``per_team_per_minute`` posts in any such window; only in ``teams`` when given).
+        ``per_method_per_minute`` limits any method per team (e.g. ``{"users.info": 100}``).
+        Refusals are HTTP 429 + ``Retry-After`` (the given seconds, or the real wait rounded up
+        when ``retry_after`` is None) and go to :attr:`rejected`, not :attr:`calls`.
         """
         with self._lock:
             self._limits = _RateLimits(
@@ -44,6 +47,8 @@ class FaultInjection(SlackState):
                 per_team_per_minute=per_team_per_minute,
                 per_method_per_minute=dict(per_method_per_minute or {}),
                 retry_after=retry_after,
+                team_window=team_window,
+                teams=None if teams is None else frozenset(teams),
             )
 
     def clear_rate_limits(self) -> None:

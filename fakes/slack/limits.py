@@ -1,5 +1,5 @@
 """The rate limiter behind :meth:`FakeSlackAPI.rate_limit`: a token bucket per channel for
-``chat.postMessage`` and sliding one-minute windows per team and per method."""
+``chat.postMessage`` and sliding windows per team (one minute unless told) and per method."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class _RateLimits:
     per_team_per_minute: int | None
     per_method_per_minute: dict[str, int]
     retry_after: int | None
+    team_window: float = 60.0  # seconds of the per-team window (``per_team_per_minute`` per it)
+    teams: frozenset[str] | None = None  # the teams the per-team window limits (None: all)
     buckets: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     team_windows: dict[str, deque[float]] = field(default_factory=dict)
     method_windows: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
@@ -30,25 +32,33 @@ class _RateLimits:
             tokens = min(float(self.burst), tokens + (now - last) * rate)
             if tokens < 1.0:
                 waits.append((1.0 - tokens) / rate)
-        windows: list[tuple[deque[float], int]] = []
-        if posting and self.per_team_per_minute is not None:
+        windows: list[tuple[deque[float], int, float]] = []
+        if (
+            posting
+            and self.per_team_per_minute is not None
+            and (self.teams is None or team_id in self.teams)
+        ):
             windows.append(
-                (self.team_windows.setdefault(team_id, deque()), self.per_team_per_minute)
+                (
+                    self.team_windows.setdefault(team_id, deque()),
+                    self.per_team_per_minute,
+                    self.team_window,
+                )
             )
         method_limit = self.per_method_per_minute.get(method)
         if method_limit is not None:
             windows.append(
-                (self.method_windows.setdefault((team_id, method), deque()), method_limit)
+                (self.method_windows.setdefault((team_id, method), deque()), method_limit, 60.0)
             )
-        for window, limit in windows:
-            while window and window[0] <= now - 60.0:
+        for window, limit, span in windows:
+            while window and window[0] <= now - span:
                 window.popleft()
             if len(window) >= limit:
-                waits.append(window[0] + 60.0 - now if window else 60.0)
+                waits.append(window[0] + span - now if window else span)
         if waits:
             return max(waits)
         if posting and self.per_channel_per_second:
             self.buckets[bucket_key] = (tokens - 1.0, now)
-        for window, _ in windows:
+        for window, _, _ in windows:
             window.append(now)
         return None

@@ -4,12 +4,16 @@ A plain line is a reply in the current theme's thread (a good practice); a line 
 ``/ledarforum`` is always a chat command, run exactly as a chat user would. A terminal has no
 buttons and no forms: a question (``glöm-mig``) is answered by the next line, the confirm word
 (``ja``/``yes``) saying yes and anything else no; ``dela`` without text says how to share.
-Every line goes through the same core handler (:mod:`bot.inbound_handler`) as Slack and Teams.
+A terminal has no reactions either: ``+1 <number>`` appreciates the stored example of that number
+(shown when an example is stored) and ``-1 <number>`` takes it back, as a reaction and its removal
+in Slack. Every line goes through the same core handler (:mod:`bot.inbound_handler`) as Slack and
+Teams.
 """
 
 from __future__ import annotations
 
 import getpass
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +25,20 @@ from bot.core import Core
 from bot.dialogue import CONFIRM_WORDS, FORGET_CONFIRM, Actor
 from bot.domain import ForumInfo, Platform
 from bot.i18n import t
-from bot.inbound import CURRENT_THEME, ButtonPressed, CommandGiven, MessageRef, Place, ThreadReplied
+from bot.inbound import (
+    CURRENT_THEME,
+    ButtonPressed,
+    CommandGiven,
+    MessageRef,
+    Place,
+    Reacted,
+    ThreadReplied,
+)
 from bot.inbound_handler import InboundHandler
 from bot.messages import Actions, Message, Reply
 from bot.ports import PostRef
-from bot.posts import info
-from bot.services import cycles, forums, organisers
+from bot.posts import error, info
+from bot.services import cycles, forums, organisers, review
 from handlers.console.render import render
 
 WORKSPACE = "local"
@@ -35,6 +47,9 @@ COMMAND_PREFIXES = ("/ledarforum", "/lf")
 PLACE = Place(Platform.CONSOLE, WORKSPACE, CHANNEL)
 # Confirm buttons the console answers with the next line (see ConsoleForum._confirm).
 _CONFIRMABLE = frozenset({FORGET_CONFIRM})
+# ``+1 12`` appreciates example 12, ``-1 12`` takes that back (also ``+1 #12``).
+_REACTION = re.compile(r"^([+-])1\s+#?(\d{1,12})$")
+REACTION = "+1"  # the reaction the console records, as Slack names a thumbs-up
 
 
 class ConsolePoster:
@@ -113,6 +128,34 @@ class ConsoleForum:
                             return button.action
         return None
 
+    def _react(self, forum: ForumInfo, sign: str, number: int) -> None:
+        """Appreciate (``+``) or take back (``-``) example *number* through the core handler's
+        :class:`~bot.inbound.Reacted`, as a Slack reaction does; then say its count."""
+        lang = self.core.dialogue.language_for(self.actor, forum)
+        with self.core.db.transaction() as session:
+            found = review.appreciable(session, forum.id, number)
+        if found is None:
+            self._show(Reply([error(lang, "console.reaction.unknown", number=number)]))
+            return
+        added = sign == "+"
+        event = Reacted(self.actor, PLACE, found.source_message_id, REACTION, added=added)
+        self._show(self.handler.handle(event))
+        with self.core.db.transaction() as session:
+            now = review.appreciable(session, forum.id, number)
+        key = "console.reaction.added" if added else "console.reaction.removed"
+        count = now.reactions if now is not None else 0
+        self._show(Reply([info(lang, key, number=number, count=count)]))
+
+    def _number(self, forum: ForumInfo, message_id: str) -> None:
+        """Say the number of the example just stored, so others can appreciate it."""
+        with self.core.db.transaction() as session:
+            stored = review.stored_from(session, forum.id, message_id)
+        if stored is not None:
+            lang = self.core.dialogue.language_for(self.actor, forum)
+            print(t(lang, "console.reaction.number", number=stored.id), file=self.out)
+            print(file=self.out)
+            self.out.flush()
+
     def run(self) -> int:
         """Show the theme, then answer each line until end of input."""
         with self.core.db.transaction() as session:
@@ -152,6 +195,10 @@ class ConsoleForum:
                 self._show(reply)
                 question = self._question(reply)
                 continue
+            reaction = _REACTION.match(text.strip())
+            if reaction is not None and question is None:
+                self._react(forum, reaction.group(1), int(reaction.group(2)))
+                continue
             if question is not None:  # the line answers the question, it is not a good example
                 asked, question = question, None
                 if text.strip().casefold() in CONFIRM_WORDS:  # as if the button was pressed
@@ -163,3 +210,4 @@ class ConsoleForum:
             # A plain line answers the theme on screen: a reply in the current theme's thread.
             message = MessageRef(f"console:{uuid.uuid4().hex}", CURRENT_THEME)
             self._show(self.handler.handle(ThreadReplied(self.actor, PLACE, message, text)))
+            self._number(forum, message.message_id)

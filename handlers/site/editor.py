@@ -42,7 +42,7 @@ from bot.domain import (
     ThemeContent,
 )
 from bot.i18n import month_name, t
-from bot.services import cycles, signin
+from bot.services import cycles, meetings, signin
 from bot.services.forums import moments
 from bot.timing import Period, period_at
 from handlers.site import sessions
@@ -451,7 +451,10 @@ class Editor:
             # The same lines as `ledarforum schedule validate`: FILE:LINE: message.
             listed = [f"{name}:{p.line}: {p.message(lang)}" for p in error.problems]
             return self._upload(request, forum, problems=listed, target=target, status=422)
-        old = await self.db(lambda s: cycles.for_forum(s, forum, year))
+        # With the forum's stored meetings, so the diff lists only the meetings the file adds.
+        old = await self.db(
+            lambda s: meetings.with_stored(s, forum, cycles.for_forum(s, forum, year))
+        )
         signed = (await self.signer()).dumps({"f": forum.id, "t": target, "n": name, "x": text})
         return self._diff(request, forum, diff(old, doc), signed, name, year, lang)
 
@@ -500,7 +503,17 @@ class Editor:
             doc = load_cycle(payload["x"], payload["n"])
         except CycleFileError:  # checked before signing; a change of rules since then
             return self._upload(request, forum, problems=refused, target=target, status=400)
-        await self.db(lambda s: cycles.replace(s, key, doc, actor=actor.ref))
+
+        def store(session: Any) -> None:  # the cycle and the file's meetings, all or nothing
+            cycles.replace(session, key, doc, actor=actor.ref)
+            now = self.core.dialogue.clock()
+            meetings.import_all(session, forum, list(doc.meetings), actor=actor.ref, now=now)
+
+        try:
+            await self.db(store)
+        except meetings.MeetingError as exc:  # a meeting whose time has passed since the upload
+            problems = [t(lang, exc.key, **exc.params)]
+            return self._upload(request, forum, problems=problems, target=target, status=400)
         shown = year if year is not None else _year_of(self.core, forum)
         return RedirectResponse(
             f"/forums/{forum.id}/cycle?year={shown}&notice=applied", status_code=303

@@ -25,7 +25,6 @@ from bot.core import Core
 from bot.domain import ForumInfo, Language, is_language
 from bot.services import calendar_feed, cycles, meetings
 from bot.timing import utcnow
-from bot.wheel.png import wheel_png
 from bot.wheel.svg import wheel_svg
 from handlers.site import sessions
 from handlers.site.language import page_language
@@ -93,6 +92,8 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
         today = _local_today(forum)
         if kind == "svg":
             return wheel_svg(doc, lang, year=year, today=today, meetings=days).encode("utf-8")
+        from bot.wheel.png import wheel_png  # Pillow: only when a picture is asked for
+
         return wheel_png(doc, lang, year=year, today=today, meetings=days)
 
     async def feed(request: Request) -> Response:

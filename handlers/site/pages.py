@@ -244,8 +244,11 @@ def _my_cohorts(core: Core, actor: Actor, year: int, period: Period) -> list[coh
         for forum in sessions.my_forums(core, actor)
         if cohorts.is_cohort_forum(forum) and core.dialogue.is_organiser(actor, forum)
     ]
-    with core.db.transaction() as session:
-        return cohorts.overview(session, mine, year=year, period=period)
+    # Stale member counts are asked of the platform first (at most once a day, failures shown
+    # as no share), so the share of members is there without a stats page having been opened.
+    return cohorts.refreshed_overview(
+        core.db, mine, core.posters, year=year, period=period, now=core.dialogue.clock()
+    )
 
 
 # ---------------------------------------------------------------- routes
@@ -442,6 +445,7 @@ def routes(core: Core, view: Pages) -> list[BaseRoute]:
                     participation, reader.lang, today.month if year == today.year else None
                 ),
                 theme_bars=theme_bars(participation, reader.lang),
+                trends_line=stats.trends_text(participation, reader.lang),  # apart from examples
                 first_year=FIRST_YEAR,
                 last_year=LAST_YEAR,
                 percent=stats.percent,

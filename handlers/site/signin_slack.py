@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jwt
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from starlette.concurrency import run_in_threadpool
@@ -82,6 +81,8 @@ def _nonce_of(token: dict[str, Any]) -> str | None:
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         return None
+    import jwt  # PyJWT loads cryptography (~9 MiB): only when someone signs in with Slack
+
     try:
         claims = jwt.decode(id_token, options={"verify_signature": False})
     except jwt.PyJWTError:

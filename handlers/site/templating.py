@@ -6,10 +6,10 @@ escaping (autoescape is on for every template) and security headers.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -18,6 +18,9 @@ from bot.core import Core
 from bot.domain import LANGUAGES, Language
 from handlers.site import sessions
 from handlers.site.language import LANGUAGE_COOKIE, page_language
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # No scripts from elsewhere, no framing, no sniffing: the pages need none of it.
@@ -37,15 +40,22 @@ class Pages:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.env = Environment(
+
+    @functools.cached_property
+    def env(self) -> Environment:
+        """The Jinja2 environment, made at the first page: a bot nobody browses never loads it."""
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        env = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals["languages"] = LANGUAGES
-        self.env.globals["month_name"] = i18n.month_name
-        self.env.globals["long_date"] = i18n.long_date
+        env.globals["languages"] = LANGUAGES
+        env.globals["month_name"] = i18n.month_name
+        env.globals["long_date"] = i18n.long_date
+        return env
 
     def render(
         self,

@@ -15,13 +15,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot import meeting_form
 from bot.forum_admin import SettingsForm
-from bot.inbound import Form, ShareForm, ThemeForm
+from bot.inbound import Form, LogbookForm, MeetingForm, ShareForm, ThemeForm
 from bot.messages import Message, Reply
 from bot.posts import error
 from handlers.slack import render
 from handlers.slack.poster import SlackPoster, retry_handlers
-from handlers.slack.views import settings_modal, share_modal, theme_modal
+from handlers.slack.views import (
+    logbook_modal,
+    meeting_modal,
+    settings_modal,
+    share_modal,
+    theme_modal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +48,7 @@ class Recipient:
 def open_form(client: WebClient, form: Form, trigger: str, channel_id: str = "") -> bool:
     """Open *form* as a modal with a *trigger* id; False when Slack would not.
 
-    A refused theme form comes back in the modal itself (errors before the ack) and the month
+    A refused form comes back in the modal itself (errors before the ack) and the month
     picker is the Home tab's calendar: neither opens here.
     """
     if isinstance(form, ShareForm):
@@ -50,6 +57,10 @@ def open_form(client: WebClient, form: Form, trigger: str, channel_id: str = "")
         view = settings_modal(form)
     elif isinstance(form, ThemeForm) and form.typed is None:
         view = theme_modal(form.lang, form.editor)
+    elif isinstance(form, MeetingForm) and form.typed is None:
+        view = meeting_modal(form)
+    elif isinstance(form, LogbookForm) and form.typed is None:
+        view = logbook_modal(form.lang, channel_id)
     else:
         return False
     try:
@@ -105,6 +116,9 @@ class Responder:
         opened = bool(to.trigger) and open_form(self.client, form, to.trigger, to.channel_id)
         if not opened and isinstance(form, ShareForm):
             self.private(error(form.lang, "share.error.empty"), to)
+        elif not opened and isinstance(form, MeetingForm | LogbookForm) and form.errors:
+            # Refused after the modal closed (a booked time, the forum's past): said privately.
+            self.private(meeting_form.refused(form.lang, form.errors), to)
 
     def private(self, message: Message, to: Recipient) -> None:
         """One private message, by the first way that works."""

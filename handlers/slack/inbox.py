@@ -101,23 +101,69 @@ class InboxWorker:
     def run_once(self) -> bool:
         """Process a batch of due rows; False when there was none.
 
-        Each row is settled on its own as soon as it is handled, so a crash repeats at most the
-        one in hand. Rows of the batch not started within half a lease, or once this process
-        could not renew its presence in time, are handed back, so a slow batch (a rate-limited
-        DM, say) or a stalled process never lets another worker take a row twice.
+        When the handler offers ``handle_batch`` (Slack's :class:`~handlers.slack.process.
+        Processor`), the batch is handed over whole and its outcomes settled in one transaction
+        (:meth:`~bot.services.inbox.Inbox.settle_many`): a crash repeats at most the batch in
+        hand, and a repeated batch stores nothing twice (contributions are unique on their source
+        message). Otherwise each row is settled on its own as soon as it is handled, so a crash
+        repeats at most the one in hand. Either way, rows of the batch not started within half a
+        lease, or once this process could not renew its presence in time, are handed back, so a
+        slow batch (a rate-limited DM, say) or a stalled process never lets another worker take
+        a row twice.
         """
         items = self.inbox.claim(Platform.SLACK, self.batch)
         if not items:
             return False
         started = time.monotonic()
-        for index, item in enumerate(items):
+
+        def may_start(index: int) -> bool:
             self.traffic.wait_quiet(self._stop)
             late = index > 0 and time.monotonic() - started > self.inbox.lease.total_seconds() / 2
-            if late or not self.inbox.presence.fresh():
+            return not late and self.inbox.presence.fresh()
+
+        handle_batch = getattr(self.handle, "handle_batch", None)
+        if callable(handle_batch):
+            self._handle_batch(items, handle_batch, may_start)
+            return True
+        for index, item in enumerate(items):
+            if not may_start(index):
                 self.inbox.release(items[index:])
                 break
             self._handle(item)
         return True
+
+    def _handle_batch(
+        self,
+        items: list[Item],
+        handle_batch: Callable[..., list[tuple[Item, str | None]]],
+        may_start: Callable[[int], bool],
+    ) -> None:
+        """Hand *items* over together; settle what was done, release what was not started."""
+        if not may_start(0):
+            self.inbox.release(items)
+            return
+        try:
+            outcomes = handle_batch(items, may_start=lambda: may_start(1))
+        except Exception as exc:  # the batch as a whole failed: each row is retried
+            log.warning(
+                "inbox batch of %d failed: %s",
+                len(items),
+                type(exc).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            outcomes = [(item, f"{type(exc).__name__}: {exc}") for item in items]
+        for item, error in outcomes:
+            if error is not None:
+                log.warning(
+                    "inbox item %s (%s) failed on attempt %d: %s",
+                    item.id,
+                    item.kind,
+                    item.attempts,
+                    error.split(":")[0],
+                )
+        handled = {item.id for item, _ in outcomes}
+        self.inbox.settle_many(outcomes)
+        self.inbox.release([item for item in items if item.id not in handled])
 
     def _handle(self, item: Item) -> None:
         try:

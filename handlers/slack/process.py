@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,17 +26,29 @@ from bot.core import Core
 from bot.dialogue import Actor
 from bot.domain import Platform, Source
 from bot.inbound_handler import InboundHandler
+from bot.messages import Reply
 from bot.places import adopt_all
+from bot.reply_batch import store_replies
 from bot.services.inbox import Item
 from handlers.slack import home
 from handlers.slack.delivery import Recipient, Responder
-from handlers.slack.poster import SlackClients, SlackPoster, ask_permalink
+from handlers.slack.poster import SlackClients, SlackPoster, ask_permalink, gate_of
 from handlers.slack.render import unescape
-from handlers.slack.views import json_object, read_settings, read_share, theme_values
+from handlers.slack.views import (
+    json_object,
+    read_logbook,
+    read_meeting,
+    read_settings,
+    read_share,
+    theme_values,
+)
 
 log = logging.getLogger(__name__)
 
 NAME_TTL = 3600.0
+# Thank-yous of a stored batch in flight at once (shared by the worker threads): a few suffice
+# to overlap Slack's round trips; the workspace gate still holds them all on a Retry-After.
+THANKS_THREADS = 4
 Payload = dict[str, Any]
 
 
@@ -60,6 +73,17 @@ def unfurled(message: Payload) -> tuple[tuple[str, str], ...]:
 def place_in(team: str, channel: str, *, direct: bool = False) -> inbound.Place:
     """A Slack channel (or the bot's messages tab, *direct*) as the core knows places."""
     return inbound.Place(Platform.SLACK, team, channel, direct=direct)
+
+
+def _is_message(item: Item) -> bool:
+    """True for a recorded ``message`` event (a thread reply, when it is one)."""
+    event = item.payload.get("event") if item.kind == "event" else None
+    return isinstance(event, dict) and event.get("type") == "message"
+
+
+def _failure(exc: BaseException) -> str:
+    """An item's error as the inbox keeps it."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 _CHANNEL_ID = re.compile(r"[A-Z0-9]{2,30}")
@@ -177,6 +201,7 @@ class Processor:
         # (the handler still adopts a straggler channel by channel).
         self._adopted: set[str] = set()
         self.people = People()
+        self._thanks = ThreadPoolExecutor(THANKS_THREADS, thread_name_prefix="slack-thanks")
         self._kinds: dict[str, Callable[[str, Payload], None]] = {
             "event": self._event,
             "command": self._command,
@@ -187,10 +212,102 @@ class Processor:
 
     def __call__(self, item: Item) -> None:
         """Do the work of *item* (raises to have it retried later)."""
-        if self.single_workspace and item.workspace_id not in self._adopted:
-            adopt_all(self.core.db, Platform.SLACK, item.workspace_id)
-            self._adopted.add(item.workspace_id)
+        self._adopt(item.workspace_id)
         self._kinds[item.kind](item.workspace_id, item.payload)
+
+    def _adopt(self, team: str) -> None:
+        if self.single_workspace and team not in self._adopted:
+            adopt_all(self.core.db, Platform.SLACK, team)
+            self._adopted.add(team)
+
+    # -- a batch: thread replies stored together --------------------------------------------
+
+    def handle_batch(
+        self, items: list[Item], *, may_start: Callable[[], bool] | None = None
+    ) -> list[tuple[Item, str | None]]:
+        """Do the work of a claimed batch; each handled item with None (done) or its error.
+
+        Thread replies are stored together (:func:`bot.reply_batch.store_replies`: one
+        transaction), then thanked concurrently while the other items take the one-by-one path
+        (:meth:`__call__`), each only when *may_start* allows; an item left out of the outcomes
+        was not started. A reply whose thank-you could not be sent is reported failed: its retry
+        stores nothing again (the source message is unique) and says it is stored already.
+        """
+        outcomes: dict[int, str | None] = {}
+        replies: list[tuple[int, inbound.ThreadReplied, Recipient]] = []
+        others: list[int] = []
+        for index, item in enumerate(items):
+            if not _is_message(item):
+                others.append(index)
+                continue
+            try:
+                self._adopt(item.workspace_id)
+                built = self._thread_reply(item.workspace_id, item.payload.get("event") or {})
+            except Exception as exc:  # this item's payload or profile failed: only it retries
+                outcomes[index] = _failure(exc)
+                continue
+            if built is None:
+                others.append(index)  # an edit, a deletion, a DM: the one-by-one path
+            else:
+                replies.append((index, *built))
+        sending = self._store_replies(items, replies, outcomes)
+        for index in others:
+            if may_start is not None and not may_start():
+                break  # not started: handed back by the worker
+            try:
+                self(items[index])
+            except Exception as exc:
+                outcomes[index] = _failure(exc)
+            else:
+                outcomes[index] = None
+        for index, sent in sending:
+            try:
+                sent.result()
+            except Exception as exc:  # stored, not thanked: the retry tells it is stored
+                outcomes[index] = _failure(exc)
+            else:
+                outcomes[index] = None
+        return [(items[index], outcomes[index]) for index in sorted(outcomes)]
+
+    def _store_replies(
+        self,
+        items: list[Item],
+        replies: list[tuple[int, inbound.ThreadReplied, Recipient]],
+        outcomes: dict[int, str | None],
+    ) -> list[tuple[int, Future[None]]]:
+        """Store *replies* in one transaction (each on its own if the batch fails), then start
+        sending their thank-yous; the sends in flight by item index."""
+        if not replies:
+            return []
+        answers: list[tuple[int, Reply, Recipient]] = []
+        try:
+            stored = store_replies(self.handler, [event for _, event, _ in replies])
+        except Exception as exc:  # one poisoned reply must not hold back the others
+            log.warning("reply batch of %d failed (%s): one by one", len(replies), _failure(exc))
+            for index, event, to in replies:
+                try:
+                    answers.append((index, self.handler.handle(event), to))
+                except Exception as each:
+                    outcomes[index] = _failure(each)
+        else:
+            answers = [
+                (index, reply, to) for (index, _, to), reply in zip(replies, stored, strict=True)
+            ]
+        return [
+            (index, self._thanks.submit(self._thank, items[index].workspace_id, reply, to))
+            for index, reply, to in answers
+        ]
+
+    def _thank(self, team: str, reply: Reply, to: Recipient) -> None:
+        """Deliver one stored reply's answer within the workspace's budget: the workspace gate
+        holds every call of the workspace while Slack's ``Retry-After`` lasts."""
+        if reply == Reply():
+            return  # nothing to say (not a theme's thread, a sticker)
+        client = self.clients.for_team(team)
+        gate = gate_of(client)
+        if gate is not None:
+            gate.acquire()
+        Responder(client, self.poster).deliver(reply, to)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -244,13 +361,29 @@ class Processor:
         if subtype == "message_deleted":
             self.handler.handle(inbound.MessageDeleted(place, str(event.get("deleted_ts"))))
             return
+        built = self._thread_reply(team, event)
+        if built is not None:
+            self._answer(client, *built)
+
+    def _thread_reply(
+        self, team: str, event: Payload
+    ) -> tuple[inbound.ThreadReplied, Recipient] | None:
+        """A person's reply in a channel's thread as the core's event, and where to answer it;
+        None for any other message event (a DM, an edit, a deletion, a post, a bot's)."""
+        channel = str(event.get("channel") or "")
+        subtype = event.get("subtype")
+        if event.get("channel_type") == "im" or subtype in ("message_changed", "message_deleted"):
+            return None
         ts, thread_ts = str(event["ts"]), event.get("thread_ts")
         if not isinstance(thread_ts, str) or thread_ts == ts or not event.get("user"):
-            return  # not a person's reply in a thread (the listener records no other message)
+            return None  # not a person's reply in a thread (the listener records no other message)
+        client = self.clients.for_team(team)
+        text = unescape(str(event.get("text") or ""))
         actor = self._actor(client, team, str(event["user"]))
         message = self._message_ref(client, team, channel, ts, thread_ts)
-        reply = inbound.ThreadReplied(actor, replace(place, thread_id=thread_ts), message, text)
-        self._answer(client, reply, Recipient(actor.user_id, channel, thread_ts=thread_ts))
+        place = replace(place_in(team, channel), thread_id=thread_ts)
+        reply = inbound.ThreadReplied(actor, place, message, text)
+        return reply, Recipient(actor.user_id, channel, thread_ts=thread_ts)
 
     def _reaction(self, team: str, event: Payload) -> None:
         item = event.get("item") or {}
@@ -352,7 +485,13 @@ class Processor:
             str(action.get("action_id")),
             str(action.get("value") or ""),
         )
-        to = Recipient(actor.user_id, channel, str(body.get("response_url") or ""), replace=True)
+        to = Recipient(
+            actor.user_id,
+            channel,
+            str(body.get("response_url") or ""),
+            replace=True,
+            trigger=str(body.get("trigger_id") or ""),  # a button's form may still open
+        )
         self._answer(client, pressed, to)
         if not channel:  # a button outside any channel is in the Home tab: it shows the change
             home.publish(client, self.dialogue, team, actor.user_id)
@@ -364,7 +503,12 @@ class Processor:
         callback = view.get("callback_id")
         if callback == inbound.SHARE_FORM:
             share = read_share(view)
-            values = {"text": share.text, "anonymous": share.anonymous}
+            values = {
+                "text": share.text,
+                "anonymous": share.anonymous,
+                inbound.SHARE_KIND: share.kind,
+                inbound.SHARE_URL: share.url,
+            }
             place = place_in(team, share.channel_id)
             submitted = str(view.get("id"))
             event = inbound.FormSubmitted(actor, place, inbound.SHARE_FORM, values, submitted)
@@ -393,3 +537,24 @@ class Processor:
             # The modal has answered already (its errors before the ack): the Home tab shows it.
             self.handler.handle(event)
             home.publish(client, self.dialogue, actor.workspace_id, actor.user_id)
+        elif callback == inbound.MEETING_FORM:
+            meeting = read_meeting(view)
+            event = inbound.FormSubmitted(
+                actor,
+                place_in(team, ""),
+                inbound.MEETING_FORM,
+                meeting.values,
+                str(view.get("id")),
+                forum_ref=meeting.forum_id,
+            )
+            self._answer(client, event, Recipient(actor.user_id))  # a direct message: a record
+        elif callback == inbound.LOGBOOK_FORM:
+            entry = read_logbook(view)
+            event = inbound.FormSubmitted(
+                actor,
+                place_in(team, entry.channel_id),
+                inbound.LOGBOOK_FORM,
+                {"text": entry.text},
+                str(view.get("id")),  # one entry per opened form, however often it is retried
+            )
+            self._answer(client, event, Recipient(actor.user_id))  # private: the person's DM

@@ -7,8 +7,9 @@ listeners route on them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,6 +17,7 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
@@ -25,17 +27,20 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
+    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
-from bot import inbound, theme_form
+from bot import inbound, logbook_chat, meeting_form, theme_form
+from bot.commands import AdminVerb, Command, Verb
 from bot.dialogue import ThemeEditor
 from bot.domain import CycleDocument, ForumInfo, Language, ThemeContent
 from bot.forum_admin import SettingsForm
 from bot.i18n import month_name, t
 from bot.messages import Entry, Picture
 from bot.posts import SHARE_OPEN, current_theme
-from bot.services import stats
+from bot.services import stats, trends
+from bot.services.contributions import MAX_TEXT_CHARS, ContributionError, clean_text, validate_text
 from bot.services.settings import KEYS
 from bot.services.stats import Participation
 from bot.timing import Period
@@ -51,6 +56,11 @@ HOME_UNSUBSCRIBE = inbound.UNSUBSCRIBE
 CYCLE_CHOICE = inbound.CYCLE
 CYCLE_OWN = inbound.OWN_CYCLE
 CYCLE_SHARED = inbound.SHARED_CYCLE
+
+MEETING_FORM = inbound.MEETING_FORM
+LOGBOOK_FORM = inbound.LOGBOOK_FORM
+LOGBOOK_WRITE = logbook_chat.LOGBOOK_WRITE
+SHARE_KIND, SHARE_URL = inbound.SHARE_KIND, inbound.SHARE_URL
 
 SHARE_MAX = 3000  # Slack's limit for a text input
 MODAL_TITLE = 24
@@ -91,9 +101,28 @@ def share_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
     if channel_id:
         forum_line = t(lang, "modal.share.forum", channel=f"<#{channel_id}>")
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=forum_line)]))
-    text = _text_input("text", t(lang, "modal.share.label"), multiline=True, max_length=SHARE_MAX)
+    practice = Option(value=inbound.PRACTICE_KIND, text=_plain(t(lang, "forms.share.practice"), 75))
+    trend = Option(value=inbound.TREND_KIND, text=_plain(t(lang, "forms.share.trend"), 75))
+    blocks.append(
+        InputBlock(
+            block_id=SHARE_KIND,
+            label=_plain(t(lang, "forms.share.kind"), 2000),
+            element=RadioButtonsElement(
+                action_id=SHARE_KIND, options=[practice, trend], initial_option=practice
+            ),
+        )
+    )
+    # Optional for Slack: a trend's comment may be empty; share_errors asks for a practice's text.
+    text = _text_input(
+        "text", t(lang, "modal.share.label"), multiline=True, max_length=SHARE_MAX, optional=True
+    )
     text.hint = _plain(t(lang, "modal.share.hint"), 2000)
     blocks.append(text)
+    url = _text_input(
+        SHARE_URL, t(lang, "forms.share.url"), max_length=trends.MAX_URL_CHARS, optional=True
+    )
+    url.hint = _plain(t(lang, "forms.share.url_hint"), 2000)
+    blocks.append(url)
     blocks.append(
         InputBlock(
             block_id="options",
@@ -120,20 +149,65 @@ def share_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ShareSubmission:
-    """What the share form sent."""
+    """What the share form sent: a good example, or a trend (its link in ``url``)."""
 
     text: str
     anonymous: bool
     channel_id: str
+    kind: str = inbound.PRACTICE_KIND
+    url: str = ""
+
+    @property
+    def trend(self) -> bool:
+        """True when the person chose "a trend (a link)"."""
+        return self.kind == inbound.TREND_KIND
 
 
 def read_share(view: dict[str, Any]) -> ShareSubmission:
-    """The share form's values."""
+    """The share form's values (a form without the choice, opened before it existed: a practice)."""
     values = view.get("state", {}).get("values", {})
-    text = (values.get("text", {}).get("text", {}) or {}).get("value") or ""
+    text = _typed(values, "text")
     chosen = (values.get("options", {}).get("options", {}) or {}).get("selected_options") or []
     anonymous = any(option.get("value") == "anonymous" for option in chosen)
-    return ShareSubmission(text, anonymous, _metadata(view).get("channel", ""))
+    kind = (values.get(SHARE_KIND, {}).get(SHARE_KIND) or {}).get("selected_option") or {}
+    is_trend = kind.get("value") == inbound.TREND_KIND
+    return ShareSubmission(
+        text,
+        anonymous,
+        _metadata(view).get("channel", ""),
+        inbound.TREND_KIND if is_trend else inbound.PRACTICE_KIND,
+        _typed(values, SHARE_URL).strip(),
+    )
+
+
+def share_errors(view: dict[str, Any], lang: Language) -> dict[str, str]:
+    """What is wrong with a submitted share form (block id → message; empty when fine).
+
+    A good example needs its text (:func:`validate_text`); a trend needs a whole http(s) link,
+    checked as ``trend <url>`` checks it, and its comment may be empty.
+    """
+    form = read_share(view)
+    if not form.trend:
+        try:
+            validate_text(form.text)
+        except ContributionError as problem:
+            if problem.key == "share.error.empty":  # that text tells the command, not the form
+                return {"text": t(lang, "forms.share.empty")}
+            return {"text": t(lang, problem.key, **problem.params)}
+        return {}
+    errors: dict[str, str] = {}
+    try:
+        trends.check_url(form.url)
+    except ContributionError:
+        errors[SHARE_URL] = t(lang, "forms.share.url_error")
+    if len(clean_text(form.text)) > MAX_TEXT_CHARS:
+        errors["text"] = t(lang, "share.error.too_long", limit=MAX_TEXT_CHARS)
+    return errors
+
+
+def _typed(values: dict[str, Any], block: str) -> str:
+    """What was typed into the text input *block* (its action id is the same)."""
+    return str((values.get(block, {}).get(block) or {}).get("value") or "")
 
 
 def json_object(text: str | None) -> dict[str, Any]:
@@ -300,6 +374,12 @@ def home_view(data: HomeData) -> dict[str, Any]:
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(lang, "home.mine_none"))]))
     blocks.append(DividerBlock())
+    write = ButtonElement(
+        text=_plain(t(lang, "forms.logbook.button"), 75), action_id=LOGBOOK_WRITE, value="home"
+    )
+    logbook = render.escape(t(lang, "forms.logbook.home"))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=logbook), accessory=write))
+    blocks.append(DividerBlock())
     toggle = ButtonElement(
         text=_plain(t(lang, "home.unsubscribe" if data.subscribed else "home.subscribe"), 75),
         action_id=HOME_UNSUBSCRIBE if data.subscribed else HOME_SUBSCRIBE,
@@ -360,13 +440,21 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         block = _text_input(field.key, field.label, initial=field.value, max_length=100)
         block.hint = _plain(field.hint, 2000)
         blocks.append(block)
+    return _forum_modal(SETTINGS_FORM, lang, "settings.modal", form.forum.id, blocks)
+
+
+def _forum_modal(
+    callback: str, lang: Language, texts: str, forum_id: int, blocks: list[Block]
+) -> dict[str, Any]:
+    """An organiser's modal for one forum (its id kept for the submission): *texts* names the
+    title and submit label keys (``{texts}.title``, ``{texts}.submit``)."""
     return View(
         type="modal",
-        callback_id=SETTINGS_FORM,
-        title=_plain(t(lang, "settings.modal.title")),
-        submit=_plain(t(lang, "settings.modal.submit")),
+        callback_id=callback,
+        title=_plain(t(lang, f"{texts}.title")),
+        submit=_plain(t(lang, f"{texts}.submit")),
         close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"forum": form.forum.id}),
+        private_metadata=json.dumps({"forum": forum_id}),
         blocks=blocks,
     ).to_dict()
 
@@ -388,3 +476,152 @@ def read_settings(view: dict[str, Any]) -> SettingsSubmission:
         if key in values
     }
     return SettingsSubmission(_int(_metadata(view).get("forum")), typed)
+
+
+# -- the meeting form -----------------------------------------------------------------------------
+
+
+def meeting_modal(form: inbound.MeetingForm) -> dict[str, Any]:
+    """The organisers' form for a new meeting: date, time, place or video link, agenda note.
+
+    What comes back is checked by :mod:`bot.meeting_form`, with the text command's rules.
+    """
+    lang, typed = form.lang, dict(form.typed or {})
+    intro = t(lang, "forms.meeting.intro", channel=f"<#{form.forum.channel_id}>")
+    day, clock = typed.get(meeting_form.DATE, ""), typed.get(meeting_form.TIME, "")
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=intro)]),
+        InputBlock(
+            block_id=meeting_form.DATE,
+            label=_plain(t(lang, "forms.field.date"), 2000),
+            element=DatePickerElement(action_id=meeting_form.DATE, initial_date=day or None),
+        ),
+        InputBlock(
+            block_id=meeting_form.TIME,
+            label=_plain(t(lang, "forms.field.time"), 2000),
+            element=TimePickerElement(action_id=meeting_form.TIME, initial_time=clock or None),
+        ),
+    ]
+    for name, multiline in (
+        (meeting_form.PLACE, False),
+        (meeting_form.LINK, False),
+        (meeting_form.AGENDA, True),
+    ):
+        block = _text_input(
+            name,
+            t(lang, f"forms.field.{name}"),
+            initial=typed.get(name, ""),
+            multiline=multiline,
+            max_length=meeting_form.LIMITS[name],
+            optional=True,  # a place or a link: checked together by the core
+        )
+        block.hint = _plain(t(lang, f"forms.meeting.hint.{name}"), 2000)
+        blocks.append(block)
+    return _forum_modal(MEETING_FORM, lang, "forms.meeting", form.forum.id, blocks)
+
+
+@dataclass(frozen=True)
+class MeetingSubmission:
+    """The meeting form's values (input name → text) and the forum it was opened for."""
+
+    forum_id: int
+    values: dict[str, str]
+
+
+def read_meeting(view: dict[str, Any]) -> MeetingSubmission:
+    """The submitted meeting form: the pickers' date and time, the typed texts."""
+    values = view.get("state", {}).get("values", {})
+    day = (values.get(meeting_form.DATE, {}).get(meeting_form.DATE) or {}).get("selected_date")
+    clock = (values.get(meeting_form.TIME, {}).get(meeting_form.TIME) or {}).get("selected_time")
+    typed = {name: _typed(values, name) for name in meeting_form.FIELDS}
+    typed[meeting_form.DATE] = str(day or typed[meeting_form.DATE])
+    typed[meeting_form.TIME] = str(clock or typed[meeting_form.TIME])
+    return MeetingSubmission(_int(_metadata(view).get("forum")), typed)
+
+
+def meeting_errors(view: dict[str, Any], lang: Language) -> dict[str, str]:
+    """What is wrong with a submitted meeting form, beside its inputs (the forum's past and a
+    booked time are known only when the core stores it)."""
+    today = datetime.now(UTC).date()
+    return meeting_form.field_errors(read_meeting(view).values, lang, today)
+
+
+# -- the logbook form -----------------------------------------------------------------------------
+
+
+def logbook_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
+    """A form for one private logbook entry; *channel_id* is where it was opened (its forum)."""
+    blocks: list[Block] = [
+        ContextBlock(elements=[MarkdownTextObject(text=render.escape(t(lang, "logbook.private")))])
+    ]
+    text = _text_input("text", t(lang, "forms.logbook.label"), multiline=True, max_length=SHARE_MAX)
+    text.hint = _plain(t(lang, "forms.logbook.hint"), 2000)
+    blocks.append(text)
+    return View(
+        type="modal",
+        callback_id=LOGBOOK_FORM,
+        title=_plain(t(lang, "forms.logbook.title")),
+        submit=_plain(t(lang, "forms.logbook.submit")),
+        close=_plain(t(lang, "modal.close")),
+        private_metadata=json.dumps({"channel": channel_id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+@dataclass(frozen=True)
+class LogbookSubmission:
+    """The logbook form's text and the channel it was opened in ("" for the Home tab)."""
+
+    text: str
+    channel_id: str
+
+
+def read_logbook(view: dict[str, Any]) -> LogbookSubmission:
+    """The submitted logbook form."""
+    values = view.get("state", {}).get("values", {})
+    channel = _metadata(view).get("channel")
+    return LogbookSubmission(_typed(values, "text"), channel if isinstance(channel, str) else "")
+
+
+def logbook_errors(view: dict[str, Any], lang: Language) -> dict[str, str]:
+    """What is wrong with a submitted logbook form (the rules of ``logg <text>``)."""
+    return logbook_chat.form_errors(read_logbook(view).text, lang)
+
+
+def _logbook_button_view(lang: Language, body: dict[str, Any]) -> dict[str, Any]:
+    channel = str((body.get("channel") or {}).get("id") or "")
+    return logbook_modal(lang, channel)
+
+
+# -- what the listeners route on ------------------------------------------------------------------
+
+
+def opens_form_at_once(command: Command) -> bool:
+    """True for a slash command whose answer is a form to open within Slack's 3 seconds (the
+    trigger id expires): an organiser's ``admin settings`` or ``admin meeting add`` without
+    further words."""
+    if command.verb is not Verb.ADMIN:
+        return False
+    if command.admin is AdminVerb.SETTINGS:
+        return not command.rest
+    return command.admin is AdminVerb.MEETING and meeting_form.wants_form(command.rest)
+
+
+# View callback ids recorded as submissions after a check before the ack (field errors shown in
+# the form): callback id → errors of the submitted view, in the person's language.
+FORM_CHECKS: dict[str, Callable[[dict[str, Any], Language], dict[str, str]]] = {
+    MEETING_FORM: meeting_errors,
+    LOGBOOK_FORM: logbook_errors,
+}
+
+ORGANISER_FORMS = {THEME_FORM: "title_sv", SETTINGS_FORM: KEYS[0], MEETING_FORM: meeting_form.DATE}
+"""Organiser-only forms (callback id → the input a refusal is shown at); the core checks again."""
+
+RECORDED_ACTION_IDS: tuple[str, ...] = ()
+"""Button ids (besides the existing ones) recorded for the inbox worker: none new yet."""
+
+FORM_BUTTONS: dict[str, Callable[[Language, dict[str, Any]], dict[str, Any]]] = {
+    LOGBOOK_WRITE: _logbook_button_view,
+}
+"""Buttons that open a modal at once: action id → the view to open, given the person's language
+and the ``block_actions`` body (``views.open`` with its ``trigger_id``, then ack)."""

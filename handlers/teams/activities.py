@@ -47,6 +47,8 @@ from bot.domain import Platform
 from bot.forum_admin import SettingsForm
 from bot.i18n import t
 from bot.inbound import (
+    LOGBOOK_FORM,
+    MEETING_FORM,
     MONTH_FORM,
     SETTINGS_FORM,
     SHARE_FORM,
@@ -55,6 +57,8 @@ from bot.inbound import (
     CommandGiven,
     FormSubmitted,
     InboundEvent,
+    LogbookForm,
+    MeetingForm,
     MessageDeleted,
     MessageEdited,
     MessageRef,
@@ -69,7 +73,7 @@ from bot.inbound_handler import InboundHandler
 from bot.messages import Header, Message, Paragraph, Reply
 from bot.services import forums
 from bot.services.inbox import Inbox
-from handlers.teams import render, themes
+from handlers.teams import forms, render, themes
 from handlers.teams.poster import Person, TeamsPoster
 from handlers.teams.refs import ConversationRef, message_link, split_thread
 from handlers.teams.sender import RETRY_STATUSES, SendFailed
@@ -79,6 +83,13 @@ log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
 _NONCE = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# Link previews on a message: hero and thumbnail cards, a handful, a URL without spaces.
+_PREVIEW_CARDS = frozenset(
+    {"application/vnd.microsoft.card.hero", "application/vnd.microsoft.card.thumbnail"}
+)
+_PREVIEW_URL = re.compile(r"https?://\S{1,2000}", re.IGNORECASE)
+_MAX_PREVIEWS = 10
+_MAX_PREVIEW_TITLE = 1000  # the core cleans and shortens it further
 # The cards' submit actions that are forms, as the core names them (the actions are kept: cards
 # already sent name them).
 _CARD_FORMS = {
@@ -86,6 +97,8 @@ _CARD_FORMS = {
     render.SETTINGS_SUBMIT: SETTINGS_FORM,
     themes.THEME_OPEN: MONTH_FORM,
     themes.THEME_SUBMIT: THEME_FORM,
+    forms.MEETING_SUBMIT: MEETING_FORM,
+    forms.LOGBOOK_SUBMIT: LOGBOOK_FORM,
 }
 
 
@@ -160,6 +173,29 @@ def text_of(activity: MessageActivity | MessageUpdateActivity) -> str:
         text = activity.model_copy().strip_mentions_text(options).text
     text = _BREAK.sub("\n", text)
     return html.unescape(_TAG.sub("", text)).replace("\xa0", " ").strip()
+
+
+def previews_of(activity: MessageActivity) -> tuple[tuple[str, str], ...]:
+    """(url, title) of each link preview card on *activity* (a trend's title, no page fetch).
+
+    The shape Microsoft's link-unfurling samples give a preview: a hero or thumbnail card with a
+    ``title``, naming the link in its ``tap`` (``openUrl``) or as its whole ``text``. Anything
+    else (the ``text/html`` copy of the message, Adaptive Cards, odd values) is left out.
+    """
+    found: list[tuple[str, str]] = []
+    for attachment in (activity.attachments or [])[:_MAX_PREVIEWS]:
+        content = attachment.content
+        if attachment.content_type not in _PREVIEW_CARDS or not isinstance(content, Mapping):
+            continue
+        title, tap, text = content.get("title"), content.get("tap"), content.get("text")
+        opens = isinstance(tap, Mapping) and tap.get("type") == "openUrl"
+        url = tap.get("value") if opens and isinstance(tap, Mapping) else text
+        if not isinstance(title, str) or not isinstance(url, str):
+            continue
+        url = url.strip()
+        if _PREVIEW_URL.fullmatch(url) and title.strip():
+            found.append((url, title[:_MAX_PREVIEW_TITLE]))
+    return tuple(found)
 
 
 def place_of(where: Where) -> Place:
@@ -299,12 +335,20 @@ class Activities:
         if isinstance(value, Mapping) and isinstance(value.get("action"), str):
             event = card_event(activity, actor, place, value)
         elif not where.in_channel:
-            event = CommandGiven(actor, place, text_of(activity), activity.id)
+            previews = previews_of(activity)
+            event = CommandGiven(actor, place, text_of(activity), activity.id, previews)
         else:
             link = message_link(where.ref, activity.id, where.thread_root)
             message = MessageRef(activity.id, where.thread_root, activity.timestamp, link)
             mentioned = activity.is_recipient_mentioned()
-            event = ThreadReplied(actor, place, message, text_of(activity), addressed=mentioned)
+            event = ThreadReplied(
+                actor,
+                place,
+                message,
+                text_of(activity),
+                addressed=mentioned,
+                previews=previews_of(activity),
+            )
         self._deliver(self.handler.handle(event), where, person)
 
     def _deliver(self, reply: Reply, where: Where, person: Person) -> None:
@@ -330,6 +374,10 @@ class Activities:
             card = themes.month_picker(form.lang, form.forum)
         elif isinstance(form, ThemeForm):
             card = themes.theme_card(form.lang, form.editor, form.typed, form.errors)
+        elif isinstance(form, MeetingForm):
+            card = forms.meeting_card(form)
+        elif isinstance(form, LogbookForm):
+            card = forms.logbook_card(form, uuid.uuid4().hex)
         else:
             return
         self.poster.send_private_card(person, card)

@@ -24,6 +24,8 @@ from microsoft_teams.cards import (
     ActionSet,
     AdaptiveCard,
     CardElement,
+    Choice,
+    ChoiceSetInput,
     Container,
     Image,
     OpenUrlAction,
@@ -35,6 +37,7 @@ from microsoft_teams.cards import (
     ToggleInput,
 )
 
+from bot import inbound
 from bot.domain import Language
 from bot.forum_admin import SettingsForm
 from bot.i18n import t
@@ -205,9 +208,11 @@ def split(message: Message, limit: int = CARD_BYTES) -> list[Message]:
 def share_form(
     lang: Language, *, forum_id: int, period: str | None, nonce: str, text: str = ""
 ) -> AdaptiveCard:
-    """The "share a good practice" form: a text, an anonymity toggle and a submit button.
+    """The "share a good practice" form: a good example or a trend (a link), a text, an
+    anonymity toggle and a submit button.
 
-    The *nonce* identifies this form, so submitting it twice stores the practice once.
+    The *nonce* identifies this form, so submitting it twice stores the practice once. The text
+    is not required by the card: a trend's comment may be empty (the core checks a practice's).
     """
     data: dict[str, Any] = {"action": SHARE_SUBMIT, "forum": forum_id, "form": nonce}
     if period:
@@ -215,15 +220,29 @@ def share_form(
     body: list[CardElement] = [
         TextBlock(text=inert(t(lang, "teams.form.title")), size="Large", weight="Bolder"),
         TextBlock(text=inert(t(lang, "teams.form.intro")), wrap=True),
+        ChoiceSetInput(
+            id=inbound.SHARE_KIND,
+            label=t(lang, "forms.share.kind"),
+            style="expanded",
+            value=inbound.PRACTICE_KIND,
+            choices=[
+                Choice(title=t(lang, "forms.share.practice"), value=inbound.PRACTICE_KIND),
+                Choice(title=t(lang, "forms.share.trend"), value=inbound.TREND_KIND),
+            ],
+        ),
         TextInput(
             id=FORM_TEXT,
             label=t(lang, "teams.form.label"),
             placeholder=t(lang, "teams.form.placeholder"),
             is_multiline=True,
-            is_required=True,
-            error_message=t(lang, "teams.form.required"),
             max_length=MAX_FORM_CHARS,
             value=text or None,
+        ),
+        TextInput(
+            id=inbound.SHARE_URL,
+            label=t(lang, "forms.share.url"),
+            placeholder=t(lang, "forms.share.url_hint"),
+            max_length=2000,
         ),
         ToggleInput(
             id=FORM_ANONYMOUS,

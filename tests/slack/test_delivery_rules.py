@@ -55,7 +55,8 @@ def test_url_verification_answers_the_challenge(served: Served) -> None:
 
 
 def test_database_down_means_no_ack(served: Served) -> None:
-    served.adapter.inbox.db = Database(make_engine("sqlite:////nonexistent/dir/ledarforum.db"))
+    broken = Database(make_engine("sqlite:////nonexistent/dir/ledarforum.db"))
+    served.adapter.recorder.db = served.adapter.inbox.db = broken
     event = message_event("Hej", user="U1", channel=CHANNEL, thread_ts="1.000001")
     assert served.send_event(event).status_code == 500
     assert served.command("dela något").status_code == 500

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 import pytest
-from slack_bolt.request import BoltRequest
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import select
 
 from bot.core import open_core
@@ -42,8 +43,8 @@ def adapter(database_url: str, slack: FakeSlackAPI) -> Iterator[SlackAdapter]:
 
 def _dispatch(adapter: SlackAdapter, body: dict[str, object], retry: int | None = None) -> int:
     headers = {"x-slack-retry-num": str(retry)} if retry else None
-    request = BoltRequest(body=body, mode="socket_mode", headers=headers)
-    return adapter.app.dispatch(request).status
+    request = AsyncBoltRequest(body=body, mode="socket_mode", headers=headers)
+    return asyncio.run(adapter.app.async_dispatch(request)).status
 
 
 def _idle(adapter: SlackAdapter) -> None:
@@ -85,7 +86,9 @@ def test_thread_reply_and_command_over_socket_mode(
 
 
 def test_database_down_gives_no_ack_over_socket_mode(adapter: SlackAdapter) -> None:
-    adapter.inbox.db = Database(make_engine("sqlite:////nonexistent/dir/ledarforum.db"))
+    adapter.recorder.db = adapter.inbox.db = Database(
+        make_engine("sqlite:////nonexistent/dir/ledarforum.db")
+    )
     event = json.loads(
         event_callback(TEAM, message_event("x", channel=CHANNEL, thread_ts="1.000001"))
     )

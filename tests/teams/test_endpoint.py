@@ -248,7 +248,8 @@ def test_the_share_button_opens_the_form_and_a_submission_is_stored_once(
     submit = form["actions"][0]
     assert submit["data"]["action"] == "share_submit"
     assert submit["data"]["period"] == "2026-11"
-    assert [item.get("id") for item in form["body"] if "id" in item] == ["text", "anonymous"]
+    ids = [item.get("id") for item in form["body"] if "id" in item]
+    assert ids == ["kind", "text", "url", "anonymous"]
 
     value = {**submit["data"], "text": "Vi har stående punkt om arbetsmiljö.", "anonymous": "true"}
     first = personal_message(connector.url, value=value)

@@ -116,14 +116,15 @@ def test_a_huge_text_is_cut_into_pieces_that_each_fit() -> None:
 
 def test_the_share_form_carries_its_forum_period_and_nonce() -> None:
     card = render.card_json(render.share_form("en", forum_id=3, period="2026-11", nonce="n1"))
-    assert [item.get("id") for item in card["body"] if "id" in item] == ["text", "anonymous"]
+    ids = [item.get("id") for item in card["body"] if "id" in item]
+    assert ids == ["kind", "text", "url", "anonymous"]
     assert card["actions"][0]["data"] == {
         "action": "share_submit",
         "forum": 3,
         "form": "n1",
         "period": "2026-11",
     }
-    assert card["body"][2]["isMultiline"] is True
+    assert card["body"][3]["isMultiline"] is True
 
 
 def test_files_arrive_as_cards_with_their_whole_content() -> None:

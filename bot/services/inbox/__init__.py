@@ -18,12 +18,13 @@ or ``failed``, when it finished. What a row may hold, and when it goes, is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -31,12 +32,15 @@ from bot.domain import Platform
 from bot.metrics import Metrics
 from bot.services.inbox.payloads import keep
 from bot.services.inbox.presence import Claims, Presence, Status, abandoned
+from bot.services.inbox.recorder import pending_row
 from bot.services.sql import insert_new
 from bot.storage.db import Database
 from bot.storage.models import InboundEvent
 from bot.timing import utcnow
 
 __all__ = ["Busy", "Inbox", "Item", "Presence", "Status", "abandoned"]
+
+log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(seconds=5)
 MAX_ATTEMPTS = 5
@@ -171,11 +175,12 @@ class Inbox:
         """Take up to *limit* of the oldest due rows of *platform*: pending (once their retry
         time is reached), or abandoned by a stopped worker (see :func:`abandoned`).
 
-        One transaction for the lot: under load a worker takes several rows per round trip.
+        One transaction for the lot, and one compare-and-set statement for every row it takes:
+        on SQLite the write lock is then held for that statement only, not across a row-by-row
+        loop, so a request's insert never waits behind a busy worker for long.
         """
         now = self.clock()
         owner = self._claims.owner()
-        taken: list[Item] = []
         with self.db.transaction() as session:
             rows = session.scalars(
                 select(InboundEvent)
@@ -183,28 +188,25 @@ class Inbox:
                 .order_by(InboundEvent.id)
                 .limit(max(CANDIDATES, limit))
             ).all()
-            for row in rows:
-                if len(taken) >= limit:
-                    break
-                attempts = row.attempts
-                last = row.processed_at if row.status == Status.PENDING and attempts else None
-                if last is not None and last > now - RETRY_AFTER * attempts:
-                    continue  # failed before: back off before the next attempt
-                same = (InboundEvent.id == row.id) & (InboundEvent.attempts == attempts)
-                attempt = self._claims.take(session, owner, same, now)
-                if attempt is not None:
-                    taken.append(
-                        Item(
-                            row.id,
-                            row.platform,
-                            row.workspace_id,
-                            row.event_id,
-                            row.kind,
-                            dict(row.payload),
-                            attempt,
-                        )
-                    )
-        return taken
+            wanted = [row for row in rows if not _backing_off(row, now)][:limit]
+            if not wanted:
+                return []
+            taken = self._claims.take_many(
+                session, owner, [(row.id, row.attempts) for row in wanted], now
+            )
+            return [
+                Item(
+                    row.id,
+                    row.platform,
+                    row.workspace_id,
+                    row.event_id,
+                    row.kind,
+                    dict(row.payload),
+                    taken[row.id],
+                )
+                for row in wanted
+                if row.id in taken  # another worker won the rest
+            ]
 
     def settle(self, item: Item, error: str | None = None, *, retry: bool = True) -> None:
         """Mark a claimed row done, or with *error* put it back for a later attempt; after
@@ -220,6 +222,42 @@ class Inbox:
             values = {"status": Status.PENDING if again else Status.FAILED, "error": error[:500]}
         with self.db.transaction() as session:
             self._claims.settle(session, _held(item), processed_at=self.clock(), **values)
+
+    def settle_many(self, outcomes: Sequence[tuple[Item, str | None]]) -> int:
+        """:meth:`settle` for a handled batch in one transaction: each (item, error) as there,
+        the done rows in one statement. Only rows this process still holds are settled (the
+        others are left to their new owner); returns how many were.
+        """
+        now = self.clock()
+        done = [item for item, error in outcomes if error is None]
+        settled = 0
+        with self.db.transaction() as session:
+            if done:
+                # Claims.settle's owner rule, for all done rows in one UPDATE.
+                result = session.execute(
+                    update(InboundEvent)
+                    .where(
+                        or_(*(_held(item) for item in done)),
+                        InboundEvent.status == Status.PROCESSING,
+                        InboundEvent.claimed_by == self.presence.id,
+                    )
+                    .values(status=Status.DONE, error=None, processed_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                settled += int(getattr(result, "rowcount", 0) or 0)
+                if settled < len(done):
+                    taken = len(done) - settled
+                    log.warning("%d inbox rows taken over: left to their owner", taken)
+            for item, error in outcomes:
+                if error is None:
+                    continue
+                again = item.attempts < MAX_ATTEMPTS
+                status = Status.PENDING if again else Status.FAILED
+                held = self._claims.settle(
+                    session, _held(item), processed_at=now, status=status, error=error[:500]
+                )
+                settled += int(held)
+        return settled
 
     def release(self, items: list[Item]) -> None:
         """Hand claimed rows back untouched (not an attempt), for this or another worker."""
@@ -258,27 +296,18 @@ class Inbox:
     ) -> int | None:
         label = str(platform)
         self.metrics.events_received.labels(label).inc()
-        row_id = insert_new(
-            session,
-            InboundEvent,
-            {
-                "platform": label,
-                "workspace_id": workspace_id,
-                "event_id": event_id[:255],
-                "kind": kind[:64],
-                "payload": payload,
-                "status": Status.PENDING,
-                "attempts": 0,
-                "received_at": self.clock(),
-                "processed_at": None,
-                "claimed_by": owner,
-                **values,
-            },
-            _KEY,
-        )
+        row = pending_row(platform, workspace_id, event_id, kind, payload, self.clock())
+        row_id = insert_new(session, InboundEvent, {**row, "claimed_by": owner, **values}, _KEY)
         if row_id is None:
             self.metrics.events_deduplicated.labels(label).inc()
         return row_id
+
+
+def _backing_off(row: InboundEvent, now: datetime) -> bool:
+    """True for a row that failed before and waits before its next attempt."""
+    attempts = row.attempts
+    last = row.processed_at if row.status == Status.PENDING and attempts else None
+    return last is not None and last > now - RETRY_AFTER * attempts
 
 
 def _key(platform: Platform | str, workspace_id: str, event_id: str) -> ColumnElement[bool]:

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, update
+from sqlalchemy import ColumnElement, delete, exists, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -210,6 +210,25 @@ class Claims:
             .execution_options(synchronize_session=False)
         ).first()
         return None if row is None else int(row[0])
+
+    def take_many(
+        self, session: Session, owner: str, rows: list[tuple[int, int]], now: datetime
+    ) -> dict[int, int]:
+        """:meth:`take` for many (id, attempts seen) rows in one statement; id → its attempt
+        for each row claimed (a row another worker took or changed meanwhile is left out)."""
+        taken = session.execute(
+            update(InboundEvent)
+            .where(tuple_(InboundEvent.id, InboundEvent.attempts).in_(rows), self.due(now))
+            .values(
+                status=Status.PROCESSING,
+                processed_at=now,
+                claimed_by=owner,
+                attempts=InboundEvent.attempts + 1,
+            )
+            .returning(InboundEvent.id, InboundEvent.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return {int(row_id): int(attempt) for row_id, attempt in taken}
 
     def settle(self, session: Session, where: ColumnElement[bool], **values: Any) -> bool:
         """Update the row matching *where* if this process still holds its claim; True if so."""

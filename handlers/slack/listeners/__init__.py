@@ -5,9 +5,9 @@ The slow work happens later in :mod:`handlers.slack.process`, from the durable i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from slack_bolt import App
+from slack_bolt.async_app import AsyncApp
 
 from handlers.slack.listeners import commands, events, interactions
 from handlers.slack.listeners.context import Deps
@@ -16,12 +16,12 @@ from handlers.slack.listeners.middleware import organiser_gate
 __all__ = ["Deps", "register"]
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     """Connect every listener and the organiser check to *app*."""
 
-    def note_arrival(next: Callable[[], None]) -> None:
-        deps.arrived()  # first, for both transports: the inbox worker gives way to acks
-        next()
+    async def note_arrival(next: Callable[[], Awaitable[None]]) -> None:
+        deps.arrived()  # first, for both transports: an in-process worker gives way to acks
+        await next()
 
     app.middleware(note_arrival)
     app.middleware(organiser_gate(deps))

@@ -1,10 +1,18 @@
-"""What every listener needs: the core's dialogue and the inbox to record into."""
+"""What every listener needs: the core's dialogue and the inbox to record into.
+
+Listeners are coroutines on the server's event loop: recording goes through the group-commit
+:class:`~bot.services.inbox.recorder.Recorder` (awaited, never blocking the loop), and the few
+steps that read the database or call Slack synchronously run in a worker thread (:func:`blocking`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from slack_sdk import WebClient
 
 from bot.dialogue import Actor, Dialogue
 from bot.domain import ForumInfo, Language, Platform
@@ -12,7 +20,16 @@ from bot.inbound import Place
 from bot.inbound_handler import InboundHandler
 from bot.places import forum_at, forum_by_id
 from bot.services.inbox import Inbox
+from bot.services.inbox.recorder import Recorder
 from handlers.slack.process import People
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def blocking(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a synchronous step (a database read, a sync Web API call) off the event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -21,13 +38,15 @@ class Deps:
 
     dialogue: Dialogue
     inbox: Inbox
+    recorder: Recorder
     wake: Callable[[], None]
+    client_for: Callable[[str], WebClient]  # a workspace's synchronous client (in threads)
     arrived: Callable[[], None] = lambda: None
     people: People = field(default_factory=People)  # the inbox worker's, to share its cache
 
-    def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
+    async def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
         """Store the request durably (raises on a database error: no ack, Slack retries)."""
-        if self.inbox.record(Platform.SLACK, team_id, item_id, kind, body):
+        if await self.recorder.record(Platform.SLACK, team_id, item_id, kind, body):
             self.wake()
 
     def language(

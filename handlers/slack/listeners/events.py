@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt.async_app import AsyncApp
 
 from handlers.slack.listeners.context import Deps, team_of
 
@@ -31,27 +31,27 @@ def wanted_message(event: dict[str, Any]) -> bool:
     return subtype in _CONTENT_SUBTYPES and bool(thread_ts) and thread_ts != event.get("ts")
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: AsyncApp, deps: Deps) -> None:
     """Connect the event listeners (Bolt acknowledges events when the listener returns)."""
 
-    def record_event(body: dict[str, Any]) -> None:
-        deps.record(team_of(body), str(body.get("event_id")), "event", body)
+    async def record_event(body: dict[str, Any]) -> None:
+        await deps.record(team_of(body), str(body.get("event_id")), "event", body)
 
     @app.event("message")
-    def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         if wanted_message(event):
-            record_event(body)
+            await record_event(body)
 
     @app.event("reaction_added")
-    def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
         if (event.get("item") or {}).get("type") == "message":
-            record_event(body)
+            await record_event(body)
 
     @app.event("reaction_removed")  # a stored example counts the people who appreciate it
-    def on_reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
         if (event.get("item") or {}).get("type") == "message":
-            record_event(body)
+            await record_event(body)
 
     @app.event("app_home_opened")
-    def on_home_opened(body: dict[str, Any]) -> None:
-        record_event(body)
+    async def on_home_opened(body: dict[str, Any]) -> None:
+        await record_event(body)
