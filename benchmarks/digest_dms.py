@@ -92,10 +92,8 @@ class Size:
     timeout: float
 
 
-# 2,000 subscribers in 5 workspaces; 200 posts in any minute per workspace, Slack's shape of
-# limit (per minute): a floor of 60 s. A shorter window would mostly measure Retry-After's
-# rounding up to whole seconds, which costs 1 s of every window the bot learns.
-FULL = Size(5, 400, 200, 60.0, 400.0)
+# 2,000 subscribers in 5 workspaces; 80 posts in any 6 s per workspace: a floor of 30 s.
+FULL = Size(5, 400, 80, 6.0, 300.0)
 QUICK = Size(2, 50, 25, 2.0, 60.0)
 
 

@@ -57,7 +57,7 @@ class Settings:
     # a worker's batch (Slack), or a claim taken within a request (Teams). Rows per batch.
     inbox_lease_seconds: float = 300.0
     inbox_request_lease_seconds: float = 120.0
-    inbox_batch: int = 8
+    inbox_batch: int = 32  # thread replies of a batch are stored in one transaction
     # Processes doing the slow work (inbox, scheduler) beside the one serving requests; None:
     # by core count (see :func:`worker_processes`), 0: in the serving process itself.
     workers: int | None = None

@@ -350,7 +350,7 @@ def test_the_inbox_settings_are_read_and_checked() -> None:
         defaults.inbox_lease_seconds,
         defaults.inbox_request_lease_seconds,
         defaults.inbox_batch,
-    ) == (300.0, 120.0, 8)
+    ) == (300.0, 120.0, 32)
     chosen = settings_from(
         {
             "LEDARFORUM_INBOX_LEASE_SECONDS": "600",

@@ -134,7 +134,7 @@ class SlackAdapter:
             self.recorder,
             wake,
             poster.clients.for_team,
-            self.traffic.arrived,
+            self.traffic.arrived if self.worker is not None else None,
             people,
         )
         self.app = build_app(core, deps)

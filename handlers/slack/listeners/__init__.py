@@ -19,11 +19,14 @@ __all__ = ["Deps", "register"]
 def register(app: AsyncApp, deps: Deps) -> None:
     """Connect every listener and the organiser check to *app*."""
 
-    async def note_arrival(next: Callable[[], Awaitable[None]]) -> None:
-        deps.arrived()  # first, for both transports: an in-process worker gives way to acks
-        await next()
+    arrived = deps.arrived
+    if arrived is not None:
 
-    app.middleware(note_arrival)
+        async def note_arrival(next: Callable[[], Awaitable[None]]) -> None:
+            arrived()  # first, for both transports: the worker in this process gives way
+            await next()
+
+        app.middleware(note_arrival)
     app.middleware(organiser_gate(deps))
     events.register(app, deps)
     commands.register(app, deps)

@@ -41,7 +41,9 @@ class Deps:
     recorder: Recorder
     wake: Callable[[], None]
     client_for: Callable[[str], WebClient]  # a workspace's synchronous client (in threads)
-    arrived: Callable[[], None] = lambda: None
+    # Notes each arriving request for a worker in this process (None: the workers run in
+    # processes of their own and need no notice).
+    arrived: Callable[[], None] | None = None
     people: People = field(default_factory=People)  # the inbox worker's, to share its cache
 
     async def record(self, team_id: str, item_id: str, kind: str, body: dict[str, Any]) -> None:
