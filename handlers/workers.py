@@ -11,7 +11,7 @@ so under a burst acknowledgements come first and answers a moment later, as Slac
 
 The first children are forked at start, before the server starts any thread, so they share the
 imported code with the server. A child that dies is started again as a fresh interpreter
-(``python -m handlers.workers``), never forked from the running, threaded server. A child stops
+(``python -m handlers.worker_main``), never forked from the running, threaded server. A child stops
 when it gets ``SIGTERM`` or when the server's end of the wake pipe closes (the server is gone).
 """
 
@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.config import Settings
 from bot.core import Core
 from bot.domain import Platform
 from bot.metrics import Metrics, Snapshot
@@ -264,7 +263,7 @@ class WorkerProcesses:
             [
                 sys.executable,
                 "-m",
-                "handlers.workers",
+                "handlers.worker_main",
                 str(index),
                 str(wake_read),
                 str(counts_write),
@@ -316,22 +315,3 @@ class WorkerProcesses:
                     self._retired.append(child.counts)
                     self._children[position] = fresh
                 self._listen_to(fresh)
-
-
-def main(argv: list[str]) -> int:
-    """``python -m handlers.workers INDEX WAKE_FD METRICS_FD``, settings pickled on stdin."""
-    from handlers.main import Composition
-
-    index, wake_fd, metrics_fd = (int(arg) for arg in argv[:3])
-    settings = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our own parent
-    if not isinstance(settings, Settings):
-        return 2
-    core = Composition().open(settings)
-    try:
-        return do_work(core, index, wake_fd, metrics_fd)
-    finally:
-        core.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
