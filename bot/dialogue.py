@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from bot import forum_admin, linkfetch, logbook_chat, trend_chat
@@ -241,9 +242,15 @@ class Dialogue:
         *,
         message_id: str | None = None,
         previews: Sequence[tuple[str, str]] = (),
+        forum: ForumInfo | EllipsisType | None = ...,
     ) -> Reply:
-        """Answer a parsed command; *previews* are its message's link previews (url, title)."""
-        forum = self.forum_for(actor, channel_id)
+        """Answer a parsed command; *previews* are its message's link previews (url, title).
+
+        *forum*: the channel's forum (or None) when the caller has looked it up already by the
+        same rule (:meth:`forum_for` or the adopting :func:`bot.places.forum_at`).
+        """
+        if forum is ...:
+            forum = self.forum_for(actor, channel_id)
         lang = self.language_for(actor, forum, command.language)
         verb = command.verb
         if verb is Verb.HELP:

@@ -142,7 +142,12 @@ class InboundHandler:
             if form is not None:  # else the dialogue answers (not an organiser, no forum)
                 return Reply(form=form, forum=forum)
         reply = dialogue.handle(
-            actor, place.channel_id, command, message_id=message_id, previews=previews
+            actor,
+            place.channel_id,
+            command,
+            message_id=message_id,
+            previews=previews,
+            forum=forum,  # looked up above: once per command is enough
         )
         if admin is AdminVerb.SETUP:  # the channel may be a forum now: its reference is stored
             forum = self.forum_of(actor, place)

@@ -166,7 +166,14 @@ class WorkerProcesses:
         self._retired: list[Snapshot] = []  # the last counts of children that were replaced
 
     def fork(self) -> None:
-        """Fork the children; call before this process starts any thread."""
+        """Fork the children; call before this process starts any thread.
+
+        Every pooled connection is closed first. SQLite keeps its file locks' bookkeeping in
+        process memory: a child that inherited it would believe it held locks it does not, and
+        the server, closing its last connection, could then checkpoint and remove the WAL
+        file under the child's commits. Both sides open their connections afresh after it.
+        """
+        self.core.db.engine.dispose()
         for index in range(self.count):
             self._children.append(self._fork(index))
 
@@ -242,7 +249,7 @@ class WorkerProcesses:
                 for earlier in self._children:  # the server's ends of earlier children's pipes
                     os.close(earlier.wake_fd)
                     os.close(earlier.metrics_fd)
-                # Connections pooled before the fork belong to the server.
+                # Nothing is pooled (see fork); a pool made before the fork belongs to the server.
                 self.core.db.engine.dispose(close=False)
                 code = do_work(self.core, index, wake_read, counts_write)
             except BaseException:

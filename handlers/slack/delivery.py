@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot import meeting_form
 from bot.forum_admin import SettingsForm
 from bot.inbound import Form, LogbookForm, MeetingForm, ShareForm, ThemeForm
 from bot.messages import Message, Reply
 from bot.posts import error
-from handlers.slack import render
-from handlers.slack.poster import SlackPoster, retry_handlers
+from handlers.slack import render, response_urls
+from handlers.slack.poster import SlackPoster
 from handlers.slack.views import (
     logbook_modal,
     meeting_modal,
@@ -143,18 +141,7 @@ class Responder:
 
     @staticmethod
     def _respond(url: str, text: str, blocks: list[dict[str, object]], *, replace: bool) -> bool:
-        webhook = WebhookClient(url, timeout=10, retry_handlers=retry_handlers())
-        try:
-            response = webhook.send(
-                text=text,
-                blocks=blocks,
-                response_type="ephemeral",
-                replace_original=replace or None,
-            )
-        except (URLError, OSError) as exc:
-            log.info("response_url unreachable (%s)", type(exc).__name__)
-            return False
-        return response.status_code == 200
+        return response_urls.respond(url, text, blocks, replace=replace)
 
     def _direct_channel(self, user_id: str) -> str:
         return str(self.client.conversations_open(users=user_id)["channel"]["id"])
