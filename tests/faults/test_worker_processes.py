@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.storage.db import Database, make_engine
-from bot.storage.models import Contribution
+from bot.storage.models import Contribution, InboundEvent
 from fakes.slack import FakeSlackAPI
 from fakes.slack.signing import JSON, post_signed
 from tests.faults.test_process_kill import Process, _body, processes, theme_ts
@@ -38,6 +38,20 @@ def _stored(database_url: str) -> int:
             return int(session.scalar(select(func.count(Contribution.id))) or 0)
     finally:
         db.dispose()
+
+
+def _inbox_statuses(database_url: str) -> dict[str, int]:
+    db = Database(make_engine(database_url))
+    try:
+        with db.transaction() as session:
+            rows = session.execute(
+                select(InboundEvent.status, func.count(InboundEvent.id)).group_by(
+                    InboundEvent.status
+                )
+            ).all()
+    finally:
+        db.dispose()
+    return {str(status): int(count) for status, count in rows}
 
 
 def _wait(what: str, done: Callable[[], object], timeout: float = 30.0) -> None:
@@ -121,6 +135,8 @@ def test_worker_processes_store_restart_and_report(
     assert server.kill(signal.SIGTERM) == 0
     _wait("the worker's stop", lambda: not _alive(replacement), timeout=10)
     assert _stored(database_url) == 20
+    # What the workers committed is all there after every process has closed the database.
+    assert _inbox_statuses(database_url) == {"done": 20}
     assert "Traceback" not in server.stderr()
 
 
