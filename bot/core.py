@@ -38,7 +38,8 @@ class Core:
     metrics: Metrics = field(default_factory=Metrics)
 
     def close(self) -> None:
-        """Release the database."""
+        """Let the digest DMs in flight finish, then release the database."""
+        self.publisher.dms.close()
         self.db.dispose()
 
 

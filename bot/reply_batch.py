@@ -55,8 +55,21 @@ def store_replies(handler: InboundHandler, events: Sequence[ThreadReplied]) -> l
     """Store every reply of *events* that counts, and what to answer each (in their order).
 
     Events that may not go in a batch (:func:`batchable`) are handled one by one, after the
-    batch's transaction. Raises (storing nothing of the batch) when the database fails: the
-    caller may then try each event on its own.
+    batch's transaction (:func:`store_batch`).
+    """
+    batched = store_batch(handler, events)
+    return [
+        reply if reply is not None else handler.handle(event)
+        for reply, event in zip(batched, events, strict=True)
+    ]
+
+
+def store_batch(handler: InboundHandler, events: Sequence[ThreadReplied]) -> list[Reply | None]:
+    """The batchable replies of *events* stored in one transaction, and what to answer each;
+    None for an event that may not go in a batch (the caller handles it on its own).
+
+    Raises (storing nothing) when the database fails: the caller may then try each event on
+    its own, and no event has been handled yet.
     """
     dialogue = handler.dialogue
     replies: list[Reply | None] = [None] * len(events)
@@ -120,10 +133,7 @@ def store_replies(handler: InboundHandler, events: Sequence[ThreadReplied]) -> l
     for (_, _, new, _, _), done in zip(kept, recorded, strict=True):
         if done.created:  # counted once committed, as the single path counts
             dialogue.metrics.contributions_stored.labels(new.source.value).inc()
-    return [
-        reply if reply is not None else handler.handle(event)
-        for reply, event in zip(replies, events, strict=True)
-    ]
+    return replies
 
 
 def _thread(session: Session, forum: ForumInfo, thread_id: str) -> _Thread:

@@ -97,8 +97,10 @@ def do_work(core: Core, index: int, wake_fd: int, metrics_fd: int) -> int:
 
 def _send(fd: int, snapshot: Snapshot) -> None:
     data = pickle.dumps(snapshot)
+    frame = memoryview(_LENGTH.pack(len(data)) + data)
     with contextlib.suppress(OSError):  # the server is gone: nobody to tell
-        os.write(fd, _LENGTH.pack(len(data)) + data)
+        while frame:  # a write may take part of a frame: the rest follows, never a torn one
+            frame = frame[os.write(fd, frame) :]
 
 
 def _report(metrics: Metrics, fd: int, stop: threading.Event) -> None:
@@ -147,10 +149,11 @@ def _listen(fd: int, wakers: list[Callable[[], None]], stop: threading.Event) ->
 class _Child:
     index: int
     pid: int
-    wake_fd: int  # the server's (write) end of this child's wake pipe
+    wake_fd: int  # the server's (write) end of this child's wake pipe; -1 once closed
     metrics_fd: int  # the server's (read) end of this child's metrics pipe
     popen: subprocess.Popen[bytes] | None = None
     counts: Snapshot = field(default_factory=dict)
+    reader: threading.Thread | None = None  # reads the counts until the child's end closes
 
 
 class WorkerProcesses:
@@ -193,15 +196,21 @@ class WorkerProcesses:
             return [*self._retired, *(child.counts for child in self._children)]
 
     def wake(self) -> None:
-        """Tell every child a row is waiting (a full pipe already holds a wake-up)."""
-        for child in self._children:
-            with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
-                os.write(child.wake_fd, b"w")
+        """Tell every child a row is waiting (a full pipe already holds a wake-up).
+
+        Under the lock: a descriptor closed for a dead child may be reused at once by a socket
+        or a database file, which must never get the byte.
+        """
+        with self._lock:
+            for child in self._children:
+                if child.wake_fd >= 0:
+                    with contextlib.suppress(BlockingIOError, BrokenPipeError, OSError):
+                        os.write(child.wake_fd, b"w")
 
     def stop(self, timeout: float = STOP_SECONDS) -> None:
         """Ask every child to finish its current work and stop; kill one that will not."""
-        self._stopping.set()
-        with self._lock:
+        with self._lock:  # with the supervisor's check: no child is started after this
+            self._stopping.set()
             children = list(self._children)
         for child in children:
             with contextlib.suppress(ProcessLookupError):
@@ -213,7 +222,8 @@ class WorkerProcesses:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(child.pid, signal.SIGKILL)
                 self._reap(child, 5.0)
-            os.close(child.wake_fd)
+            with self._lock:
+                self._close_wake(child)
         if self._supervisor is not None:
             self._supervisor.join(5.0)
 
@@ -223,12 +233,26 @@ class WorkerProcesses:
                 body = _read_exactly(child.metrics_fd, _LENGTH.unpack(header)[0])
                 if body is None:
                     break
-                counts = pickle.loads(body)  # noqa: S301 - from our own child process
+                try:
+                    counts = pickle.loads(body)  # noqa: S301 - from our own child process
+                except Exception:  # a torn frame: the stream cannot be trusted any more
+                    log.warning("worker process %d sent unreadable counts", child.index)
+                    break
                 with self._lock:
                     child.counts = counts
             os.close(child.metrics_fd)
 
-        threading.Thread(target=read, name=f"worker-{child.index}-metrics", daemon=True).start()
+        child.reader = threading.Thread(
+            target=read, name=f"worker-{child.index}-metrics", daemon=True
+        )
+        child.reader.start()
+
+    @staticmethod
+    def _close_wake(child: _Child) -> None:
+        """Close the server's end of *child*'s wake pipe once (call with the lock held)."""
+        if child.wake_fd >= 0:
+            os.close(child.wake_fd)
+            child.wake_fd = -1
 
     @property
     def pids(self) -> list[int]:
@@ -315,10 +339,16 @@ class WorkerProcesses:
                 if status is None or self._stopping.is_set():
                     continue
                 log.error("worker process %d ended (%s); starting it again", child.index, status)
-                os.close(child.wake_fd)
-                time.sleep(RESTART_PAUSE)
-                fresh = self._spawn(child.index)
+                if child.reader is not None:
+                    child.reader.join(5.0)  # its last counts, sent just before it ended
                 with self._lock:
+                    self._close_wake(child)
+                if self._stopping.wait(RESTART_PAUSE):
+                    return
+                with self._lock:  # stop() snapshots the children under this lock
+                    if self._stopping.is_set():
+                        return
+                    fresh = self._spawn(child.index)
                     self._retired.append(child.counts)
                     self._children[position] = fresh
                 self._listen_to(fresh)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.domain import Platform
 from bot.services.inbox import Inbox
-from bot.services.inbox.recorder import Recorder
+from bot.services.inbox.recorder import Recorder, _Arrival
 from bot.storage.db import Database, make_engine
 from bot.storage.models import InboundEvent
 
@@ -103,3 +104,25 @@ def test_one_bad_row_fails_only_its_own_request(db: Database) -> None:
     assert answers[0] is True and answers[2] is True
     assert isinstance(answers[1], ValueError)
     assert _rows(db) == 2
+
+
+def test_a_database_away_fails_the_whole_group_at_once(db: Database) -> None:
+    """A locked or unreachable database would make each row wait as long again: the group's
+    requests all get the error at once, and Slack delivers each of them again."""
+    recorder = Recorder(db)
+    calls: list[int] = []
+
+    def insert(rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+        calls.append(len(rows))
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    recorder._insert = insert  # type: ignore[method-assign]
+    loop = asyncio.new_event_loop()
+    try:
+        arrivals = [_Arrival({"event_id": f"Ev{n}"}, loop.create_future(), loop) for n in range(3)]
+        recorder._commit(arrivals)
+        loop.run_until_complete(asyncio.sleep(0))  # the answers are handed to the loop
+        assert calls == [3]
+        assert all(isinstance(a.future.exception(), OperationalError) for a in arrivals)
+    finally:
+        loop.close()

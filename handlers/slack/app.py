@@ -18,6 +18,11 @@ from collections.abc import Callable
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
@@ -46,6 +51,21 @@ def slack_clients(
     return SlackClients(settings.slack_api_url, token=settings.slack_bot_token, metrics=metrics)
 
 
+def async_client(api_url: str, token: str | None = None) -> AsyncWebClient:
+    """The listeners' client (``views.open`` within Slack's 3 seconds), with the retries the
+    worker's clients have: a connection error, a 429 (after its ``Retry-After``), a 5xx."""
+    return AsyncWebClient(
+        token=token,
+        base_url=api_url,
+        timeout=15,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
 def build_app(core: Core, deps: Deps) -> AsyncApp:
     """The Bolt app with every listener; no network is used until a request arrives.
 
@@ -59,7 +79,7 @@ def build_app(core: Core, deps: Deps) -> AsyncApp:
         store = oauth.installation_store(settings, core.db.engine)
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret or "",
-            client=AsyncWebClient(base_url=settings.slack_api_url, timeout=15),
+            client=async_client(settings.slack_api_url),
             oauth_settings=oauth.oauth_settings(settings, core.db.engine, store),
             request_verification_enabled=False,
             process_before_response=True,
@@ -69,9 +89,7 @@ def build_app(core: Core, deps: Deps) -> AsyncApp:
     else:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret or "",
-            client=AsyncWebClient(
-                token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15
-            ),
+            client=async_client(settings.slack_api_url, settings.slack_bot_token),
             request_verification_enabled=False,
             process_before_response=True,
             logger=log,

@@ -97,6 +97,9 @@ class InboxWorker:
         for thread in self._workers:
             thread.join(timeout)
         self._workers.clear()
+        close = getattr(self.handle, "close", None)
+        if callable(close):
+            close()  # the handler's own threads (Slack's thank-yous)
 
     def run_once(self) -> bool:
         """Process a batch of due rows; False when there was none.

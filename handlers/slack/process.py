@@ -28,7 +28,7 @@ from bot.domain import Platform, Source
 from bot.inbound_handler import InboundHandler
 from bot.messages import Reply
 from bot.places import adopt_all
-from bot.reply_batch import store_replies
+from bot.reply_batch import store_batch
 from bot.services.inbox import Item
 from handlers.slack import home
 from handlers.slack.delivery import Recipient, Responder
@@ -201,7 +201,8 @@ class Processor:
         # (the handler still adopts a straggler channel by channel).
         self._adopted: set[str] = set()
         self.people = People()
-        self._thanks = ThreadPoolExecutor(THANKS_THREADS, thread_name_prefix="slack-thanks")
+        self._pool: ThreadPoolExecutor | None = None  # thank-yous, made on first use
+        self._pool_lock = threading.Lock()
         self._kinds: dict[str, Callable[[str, Payload], None]] = {
             "event": self._event,
             "command": self._command,
@@ -221,6 +222,20 @@ class Processor:
             self._adopted.add(team)
 
     # -- a batch: thread replies stored together --------------------------------------------
+
+    def _thanks(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(THANKS_THREADS, thread_name_prefix="slack-thanks")
+            return self._pool
+
+    def close(self) -> None:
+        """Let the thank-yous in flight finish and their threads end (a later batch makes a
+        new pool)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def handle_batch(
         self, items: list[Item], *, may_start: Callable[[], bool] | None = None
@@ -281,20 +296,20 @@ class Processor:
             return []
         answers: list[tuple[int, Reply, Recipient]] = []
         try:
-            stored = store_replies(self.handler, [event for _, event, _ in replies])
+            stored = store_batch(self.handler, [event for _, event, _ in replies])
         except Exception as exc:  # one poisoned reply must not hold back the others
             log.warning("reply batch of %d failed (%s): one by one", len(replies), _failure(exc))
-            for index, event, to in replies:
-                try:
-                    answers.append((index, self.handler.handle(event), to))
-                except Exception as each:
-                    outcomes[index] = _failure(each)
-        else:
-            answers = [
-                (index, reply, to) for (index, _, to), reply in zip(replies, stored, strict=True)
-            ]
+            stored = [None] * len(replies)  # nothing was stored or handled
+        for (index, event, to), reply in zip(replies, stored, strict=True):
+            if reply is not None:
+                answers.append((index, reply, to))
+                continue
+            try:  # not for a batch, or the batch failed: this reply on its own
+                answers.append((index, self.handler.handle(event), to))
+            except Exception as each:
+                outcomes[index] = _failure(each)
         return [
-            (index, self._thanks.submit(self._thank, items[index].workspace_id, reply, to))
+            (index, self._thanks().submit(self._thank, items[index].workspace_id, reply, to))
             for index, reply, to in answers
         ]
 

@@ -617,9 +617,6 @@ FORM_CHECKS: dict[str, Callable[[dict[str, Any], Language], dict[str, str]]] = {
 ORGANISER_FORMS = {THEME_FORM: "title_sv", SETTINGS_FORM: KEYS[0], MEETING_FORM: meeting_form.DATE}
 """Organiser-only forms (callback id → the input a refusal is shown at); the core checks again."""
 
-RECORDED_ACTION_IDS: tuple[str, ...] = ()
-"""Button ids (besides the existing ones) recorded for the inbox worker: none new yet."""
-
 FORM_BUTTONS: dict[str, Callable[[Language, dict[str, Any]], dict[str, Any]]] = {
     LOGBOOK_WRITE: _logbook_button_view,
 }

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -237,7 +237,9 @@ class Inbox:
                 result = session.execute(
                     update(InboundEvent)
                     .where(
-                        or_(*(_held(item) for item in done)),
+                        tuple_(InboundEvent.id, InboundEvent.attempts).in_(
+                            [(item.id, item.attempts) for item in done]
+                        ),
                         InboundEvent.status == Status.PROCESSING,
                         InboundEvent.claimed_by == self.presence.id,
                     )

@@ -5,8 +5,9 @@ thread, which inserts everything that arrived while the previous transaction was
 single multi-row ``INSERT … ON CONFLICT DO NOTHING`` and one commit, then resolves each caller's
 future. A request is therefore acknowledged only once its own row is durable, but thirty-two
 concurrent arrivals cost one commit instead of thirty-two, and the event loop never waits for
-the database. If a group's transaction fails, its rows are tried one by one, so one bad row
-cannot fail its neighbours' requests.
+the database. If a group's transaction fails on a row's data, its rows are tried one by one, so
+one bad row cannot fail its neighbours' requests; if the database is away or locked for too long,
+the whole group gets the error at once.
 
 On SQLite the writer waits for another writer (a worker process committing its batch) by
 polling every fraction of a millisecond rather than through SQLite's own busy handler, which
@@ -179,8 +180,12 @@ class Recorder:
         try:
             inserted = self._insert([arrival.values for arrival in group])
         except Exception as exc:
-            if len(group) == 1:
-                _resolve(group[0], error=exc)
+            if len(group) == 1 or isinstance(exc, OperationalError):
+                # The database is away or locked: every row would wait as long again. The whole
+                # group gets the error at once (Slack delivers each again), so the writer never
+                # holds later arrivals past Slack's three seconds.
+                for arrival in group:
+                    _resolve(arrival, error=exc)
                 return
             log.warning("a group of %d inbox rows failed (%s); one by one", len(group), exc)
             for arrival in group:
