@@ -119,6 +119,20 @@ class ThemeEditor:
         return t(lang, "cycle.edit.copy", count=self.shared.followers)
 
 
+def answer_language(
+    chosen: Language | None,
+    word: Language | None,
+    locale: str | None,
+    forum: ForumInfo | None,
+    default: Language,
+) -> Language:
+    """The rule of :meth:`Dialogue.language_for`, for callers that looked the choice up
+    themselves (a batch of replies): the person's choice, the command word's language, the
+    platform locale's, the forum's (else *default*)."""
+    fallback = forum.language if forum else default
+    return chosen or word or locale_language(locale) or fallback
+
+
 def locale_language(locale: str | None) -> Language | None:
     """Our language for a platform locale ("en-US", "sv_SE", "en"); None for any other."""
     tag = (locale or "").replace("_", "-").split("-")[0].casefold()
@@ -173,8 +187,7 @@ class Dialogue:
             chosen = preferences.language_of(
                 session, actor.platform.value, actor.workspace_id, actor.user_id
             )
-        fallback = forum.language if forum else self.default_language
-        return chosen or word or locale_language(actor.locale) or fallback
+        return answer_language(chosen, word, actor.locale, forum, self.default_language)
 
     def is_organiser(self, actor: Actor, forum: ForumInfo | None) -> bool:
         """True when *actor* may administer *forum* (or every forum, for None).

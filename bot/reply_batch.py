@@ -16,24 +16,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dialogue import locale_language
-from bot.domain import ForumInfo, Language, Platform, Source, is_language
+from bot.dialogue import answer_language
+from bot.domain import ForumInfo, Language, Platform, Source
 from bot.inbound import CURRENT_THEME, ThreadReplied
 from bot.inbound_handler import MAX_LINK_CHARS, InboundHandler
 from bot.messages import Reply
 from bot.places import forum_in
 from bot.posts import error, share_confirmation
-from bot.services import contributions, meetings
+from bot.services import contributions, meetings, preferences
 from bot.services.contributions import ContributionError, NewContribution, clean_text
 from bot.services.forums import moments
 from bot.services.publishing import period_of_post
-from bot.storage.models import UserPreference
 from bot.timing import Period, period_at
 
-_Person = tuple[str, str, str]  # platform, workspace, user id
+_Person = preferences.Person
 
 
 def batchable(event: ThreadReplied) -> bool:
@@ -109,13 +107,14 @@ def store_batch(handler: InboundHandler, events: Sequence[ThreadReplied]) -> lis
                 period=thread.period,
             )
             plan.append((index, forum, new, thread))
-        chosen = _languages(session, {_person(events[index]) for index, *_ in plan})
+        chosen = preferences.languages_of(session, {_person(events[index]) for index, *_ in plan})
         entries: list[tuple[ForumInfo, NewContribution, str]] = []
         kept: list[tuple[int, ForumInfo, NewContribution, _Thread, Language]] = []
         for index, forum, new, thread in plan:
             event = events[index]
-            lang = chosen.get(_person(event)) or locale_language(event.actor.locale)
-            lang = lang or forum.language
+            lang = answer_language(
+                chosen.get(_person(event)), None, event.actor.locale, forum, forum.language
+            )
             try:
                 text = contributions.validate_text(new.text)
             except ContributionError as exc:
@@ -150,23 +149,3 @@ def _thread(session: Session, forum: ForumInfo, thread_id: str) -> _Thread:
 def _person(event: ThreadReplied) -> _Person:
     actor = event.actor
     return (actor.platform.value, actor.workspace_id, actor.user_id)
-
-
-def _languages(session: Session, people: set[_Person]) -> dict[_Person, Language]:
-    """The language each person chose (``språk``), one query per workspace."""
-    by_workspace: dict[tuple[str, str], list[str]] = {}
-    for platform, workspace, user in people:
-        by_workspace.setdefault((platform, workspace), []).append(user)
-    found: dict[_Person, Language] = {}
-    for (platform, workspace), users in by_workspace.items():
-        rows = session.execute(
-            select(UserPreference.user_id, UserPreference.language).where(
-                UserPreference.platform == platform,
-                UserPreference.workspace_id == workspace,
-                UserPreference.user_id.in_(users),
-            )
-        )
-        for user, language in rows:
-            if language and is_language(language):
-                found[platform, workspace, user] = language
-    return found
