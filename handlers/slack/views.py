@@ -136,15 +136,7 @@ def share_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
             ),
         )
     )
-    return View(
-        type="modal",
-        callback_id=SHARE_FORM,
-        title=_plain(t(lang, "modal.share.title")),
-        submit=_plain(t(lang, "modal.share.submit")),
-        close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"channel": channel_id}),
-        blocks=blocks,
-    ).to_dict()
+    return _modal(SHARE_FORM, lang, "modal.share", {"channel": channel_id}, blocks)
 
 
 @dataclass(frozen=True)
@@ -262,15 +254,8 @@ def theme_modal(lang: Language, editor: ThemeEditor) -> dict[str, Any]:
                 optional=field == "delivery",
             )
         )
-    return View(
-        type="modal",
-        callback_id=THEME_FORM,
-        title=_plain(t(lang, "modal.theme.title")),
-        submit=_plain(t(lang, "modal.theme.submit")),
-        close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"forum": editor.forum.id, "month": editor.month}),
-        blocks=blocks,
-    ).to_dict()
+    metadata = {"forum": editor.forum.id, "month": editor.month}
+    return _modal(THEME_FORM, lang, "modal.theme", metadata, blocks)
 
 
 @dataclass(frozen=True)
@@ -440,21 +425,21 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         block = _text_input(field.key, field.label, initial=field.value, max_length=100)
         block.hint = _plain(field.hint, 2000)
         blocks.append(block)
-    return _forum_modal(SETTINGS_FORM, lang, "settings.modal", form.forum.id, blocks)
+    return _modal(SETTINGS_FORM, lang, "settings.modal", {"forum": form.forum.id}, blocks)
 
 
-def _forum_modal(
-    callback: str, lang: Language, texts: str, forum_id: int, blocks: list[Block]
+def _modal(
+    callback: str, lang: Language, texts: str, metadata: dict[str, Any], blocks: list[Block]
 ) -> dict[str, Any]:
-    """An organiser's modal for one forum (its id kept for the submission): *texts* names the
-    title and submit label keys (``{texts}.title``, ``{texts}.submit``)."""
+    """A form: *texts* names its title and submit label keys (``{texts}.title``,
+    ``{texts}.submit``); *metadata* comes back with the submission."""
     return View(
         type="modal",
         callback_id=callback,
         title=_plain(t(lang, f"{texts}.title")),
         submit=_plain(t(lang, f"{texts}.submit")),
         close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"forum": forum_id}),
+        private_metadata=json.dumps(metadata),
         blocks=blocks,
     ).to_dict()
 
@@ -517,7 +502,7 @@ def meeting_modal(form: inbound.MeetingForm) -> dict[str, Any]:
         )
         block.hint = _plain(t(lang, f"forms.meeting.hint.{name}"), 2000)
         blocks.append(block)
-    return _forum_modal(MEETING_FORM, lang, "forms.meeting", form.forum.id, blocks)
+    return _modal(MEETING_FORM, lang, "forms.meeting", {"forum": form.forum.id}, blocks)
 
 
 @dataclass(frozen=True)
@@ -557,15 +542,7 @@ def logbook_modal(lang: Language, channel_id: str = "") -> dict[str, Any]:
     text = _text_input("text", t(lang, "forms.logbook.label"), multiline=True, max_length=SHARE_MAX)
     text.hint = _plain(t(lang, "forms.logbook.hint"), 2000)
     blocks.append(text)
-    return View(
-        type="modal",
-        callback_id=LOGBOOK_FORM,
-        title=_plain(t(lang, "forms.logbook.title")),
-        submit=_plain(t(lang, "forms.logbook.submit")),
-        close=_plain(t(lang, "modal.close")),
-        private_metadata=json.dumps({"channel": channel_id}),
-        blocks=blocks,
-    ).to_dict()
+    return _modal(LOGBOOK_FORM, lang, "forms.logbook", {"channel": channel_id}, blocks)
 
 
 @dataclass(frozen=True)
